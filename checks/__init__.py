@@ -1,0 +1,13 @@
+"""The built-in checks, one module per area, in the order of SPEC section 4. Registered through the
+``nerdctl_doctor.checks`` entry point ``builtin``, exactly like a plugin."""
+from . import buildkit, containerd, kube, nerdctl, rd, rootless, tilt
+
+CHECKS = [
+    *nerdctl.CHECKS,
+    *containerd.CHECKS,
+    *rootless.CHECKS,
+    *buildkit.CHECKS,
+    *rd.CHECKS,
+    *kube.CHECKS,
+    *tilt.CHECKS,
+]

@@ -1,0 +1,29 @@
+"""Small helpers shared by the built-in checks."""
+from __future__ import annotations
+
+import re
+
+from ..model import Check, Result
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The first dotted version in ``text``: 'nerdctl version 1.7.6' -> (1, 7, 6)."""
+    m = _VERSION.search(text or "")
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def vstr(v: tuple[int, ...] | None) -> str:
+    return ".".join(str(x) for x in v) if v else "unknown"
+
+
+def not_implemented(id: str, title: str, requires: tuple[str, ...] = ()) -> Check:
+    """A registered check whose implementation has not landed yet: an honest skip."""
+
+    def func(host, deps) -> Result:
+        return Result.skip("not implemented yet")
+
+    return Check(id=id, category=id.split(".", 1)[0], title=title, func=func, requires=requires)

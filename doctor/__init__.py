@@ -1,0 +1,15 @@
+"""nerdctl-doctor: diagnose and fix nerdctl + BuildKit + containerd set-ups for Tilt.
+
+The public API for plugin authors::
+
+    from nerdctl_doctor import Check, Result, Status, Fix, RunStep, EditStep, AdviceStep, check
+
+A plugin registers a module with a ``CHECKS`` iterable (or a callable returning one) in the entry-point group
+``nerdctl_doctor.checks``. A check is ``def f(host, deps) -> Result`` where ``host`` is the Host (every contact
+with the system goes through it) and ``deps`` maps each prerequisite id to its Result.
+"""
+__version__ = "0.1.0"
+
+from .model import AdviceStep, Check, EditStep, Fix, Result, RunStep, Status, check  # noqa: E402
+
+__all__ = ["AdviceStep", "Check", "EditStep", "Fix", "Result", "RunStep", "Status", "check", "__version__"]

@@ -1,0 +1,161 @@
+"""Runs checks concurrently and streams their results as events.
+
+Each check runs in its own daemon thread as soon as its prerequisites are done. A check whose prerequisite is
+not ok/warn is ``skip`` naming it; a crash is an ``error`` for that check alone; a check that has not finished
+by its deadline (one --timeout after it started, and never later than --timeout + 0.9 s after the run started)
+is an ``error`` and the run moves on without it.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .model import Check, CheckRun, Result, Status
+
+GRACE = 0.5  # seconds a check may take beyond one --timeout (its own bookkeeping)
+RUN_GRACE = 0.9  # the whole run ends within --timeout + this
+
+
+@dataclass
+class CheckStarted:
+    check: Check
+
+
+@dataclass
+class CheckFinished:
+    run: CheckRun
+
+
+@dataclass
+class RunFinished:
+    runs: list[CheckRun]  # in registration order
+    duration_ms: int
+
+
+Event = CheckStarted | CheckFinished | RunFinished
+
+
+def select(checks: Sequence[Check], only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Check]:
+    """--only/--skip by id or category; prerequisites of a selected check still run. Unknown names are the
+    caller's usage error (see unknown_names)."""
+
+    def hit(c: Check, names: Sequence[str]) -> bool:
+        return c.id in names or c.category in names
+
+    chosen = [c for c in checks if (not only or hit(c, only)) and not hit(c, skip)]
+    by_id = {c.id: c for c in checks}
+    wanted = {c.id for c in chosen}
+    # transitive closure of prerequisites
+    stack = list(wanted)
+    while stack:
+        cid = stack.pop()
+        for req in by_id[cid].requires:
+            if req in by_id and req not in wanted:
+                wanted.add(req)
+                stack.append(req)
+    return [c for c in checks if c.id in wanted]
+
+
+def unknown_names(checks: Sequence[Check], names: Iterable[str]) -> list[str]:
+    known = {c.id for c in checks} | {c.category for c in checks}
+    return [n for n in names if n not in known]
+
+
+def run_checks(checks: Sequence[Check], host, timeout: float | None = None) -> Iterator[Event]:
+    """Run ``checks`` against ``host``; yield events as they happen, ending with RunFinished."""
+    timeout = host.timeout if timeout is None else timeout
+    start = time.monotonic()
+    run_deadline = start + timeout + RUN_GRACE
+    by_id = {c.id: c for c in checks}
+    events: "queue.Queue[tuple[str, Check, Result, int]]" = queue.Queue()
+    results: dict[str, CheckRun] = {}
+    started: dict[str, float] = {}
+    pending = list(checks)
+
+    def worker(c: Check, deps: dict[str, Result]) -> None:
+        t0 = time.monotonic()
+        try:
+            result = c.run(host, deps)
+        except Exception as exc:  # a crash is an error for this check alone
+            tb = traceback.format_exc(limit=6)
+            result = Result.error(f"the check crashed: {type(exc).__name__}: {exc}", details=tb)
+        events.put(("done", c, result, int((time.monotonic() - t0) * 1000)))
+
+    def launch(c: Check) -> Iterator[Event]:
+        missing_or_bad = []
+        deps: dict[str, Result] = {}
+        for req in c.requires:
+            if req not in by_id:
+                continue  # a prerequisite that is not registered (plugin) does not block
+            r = results[req].result
+            deps[req] = r
+            if not r.status.passable:
+                missing_or_bad.append((req, r.status))
+        if missing_or_bad:
+            names = ", ".join(f"{req} is {st.value}" for req, st in missing_or_bad)
+            finish(c, Result.skip(f"prerequisite not ok: {names}", evidence={"prerequisites": {r: s.value for r, s in missing_or_bad}}), 0)
+            return
+        started[c.id] = time.monotonic()
+        yield CheckStarted(c)
+        threading.Thread(target=worker, args=(c, deps), name=f"check:{c.id}", daemon=True).start()
+
+    finished_order: list[CheckRun] = []
+
+    def finish(c: Check, r: Result, ms: int) -> None:
+        cr = CheckRun(c, r, ms)
+        results[c.id] = cr
+        finished_order.append(cr)
+
+    emitted = 0
+    while True:
+        # launch everything whose prerequisites are done
+        progressed = True
+        while progressed:
+            progressed = False
+            for c in list(pending):
+                if all(req in results or req not in by_id for req in c.requires):
+                    pending.remove(c)
+                    yield from launch(c)
+                    progressed = True
+            while emitted < len(finished_order):
+                yield CheckFinished(finished_order[emitted])
+                emitted += 1
+        running = [cid for cid in started if cid not in results]
+        if not running and not pending:
+            break
+        if not running:  # pending checks whose prerequisites can never finish (cycle): error them
+            for c in pending:
+                finish(c, Result.error("prerequisites form a cycle or never finished"), 0)
+            pending.clear()
+            continue
+        now = time.monotonic()
+        next_deadline = min(min(started[cid] + timeout + GRACE, run_deadline) for cid in running)
+        try:
+            kind, c, r, ms = events.get(timeout=max(0.0, next_deadline - now))
+            if c.id not in results:
+                finish(c, r, ms)
+        except queue.Empty:
+            now = time.monotonic()
+            for cid in running:
+                if now >= min(started[cid] + timeout + GRACE, run_deadline):
+                    finish(by_id[cid], Result.error(f"did not finish within the {timeout:g}s timeout"),
+                           int((now - started[cid]) * 1000))
+        while emitted < len(finished_order):
+            yield CheckFinished(finished_order[emitted])
+            emitted += 1
+    ordered = [results[c.id] for c in checks if c.id in results]
+    yield RunFinished(ordered, int((time.monotonic() - start) * 1000))
+
+
+def run_all(checks: Sequence[Check], host, on_event: Callable[[Event], None] | None = None) -> list[CheckRun]:
+    runs: list[CheckRun] = []
+    for ev in run_checks(checks, host):
+        if on_event:
+            on_event(ev)
+        if isinstance(ev, RunFinished):
+            runs = ev.runs
+    return runs

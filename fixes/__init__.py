@@ -1,0 +1,1 @@
+"""Fix steps and the one applier that performs them (SPEC section 5)."""
