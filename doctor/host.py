@@ -31,6 +31,18 @@ RD_RESOURCE_DIRS = (
 XDG_VARS = ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 
 
+_LIVE: set = set()  # child processes still running, killed on interrupt
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_children() -> None:
+    """Kill every program a Host started that is still running (their own sessions never see our SIGINT)."""
+    with _LIVE_LOCK:
+        procs = list(_LIVE)
+    for p in procs:
+        _kill_group(p)
+
+
 class HostFileError(Exception):
     """A file could not be read. ``reason`` is one of missing, not-a-file, permission-denied, too-large,
     dangling-link, error."""
@@ -447,6 +459,8 @@ class Host:
         except OSError as exc:
             return Outcome(argv, "error", where=where, detail=exc.strerror or str(exc))
         data = input.encode() if isinstance(input, str) else input
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
         try:
             out, err = proc.communicate(data, timeout=t)
         except subprocess.TimeoutExpired:
@@ -456,6 +470,9 @@ class Host:
             except Exception:
                 pass
             return Outcome(argv, "timeout", duration_ms=int((time.monotonic() - start) * 1000), where=where)
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
         dur = int((time.monotonic() - start) * 1000)
         return Outcome(
             argv,

@@ -1,0 +1,318 @@
+"""The hermetic test host: a temp system root, HOME, XDG_RUNTIME_DIR and a PATH of stand-in executables, the
+real `nerdctl-doctor` command run against it as a subprocess, and a real containerd on a socket inside it.
+
+Layout of a Sandbox (short paths: unix socket addresses are limited to 107 bytes):
+    /tmp/ndXXXXXX/root   the --root (system paths: /etc, /run, /opt ... are joined under it)
+    /tmp/ndXXXXXX/home   HOME
+    /tmp/ndXXXXXX/xdg    XDG_RUNTIME_DIR
+    /tmp/ndXXXXXX/bin    PATH (only this)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+STANDINS = Path(__file__).parent / "standins"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def doctor_argv() -> list[str]:
+    """The installed command: its console script, else the installed package run as a module."""
+    exe = shutil.which("nerdctl-doctor")
+    if exe:
+        return [exe]
+    return [sys.executable, "-m", "nerdctl_doctor"]
+
+
+def schema(name: str) -> dict:
+    from importlib.resources import files
+
+    return json.loads(files("nerdctl_doctor").joinpath("schemas", f"{name}.json").read_text())
+
+
+def validate(doc: dict, name: str = "report") -> dict:
+    import jsonschema
+
+    jsonschema.validate(doc, schema(name))
+    return doc
+
+
+class Sandbox:
+    def __init__(self) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="nd", dir="/tmp"))
+        self.root = self.base / "root"
+        self.home = self.base / "home"
+        self.xdg = self.base / "xdg"
+        self.bin = self.base / "bin"
+        for d in (self.root, self.home, self.xdg, self.bin):
+            d.mkdir()
+        os.chmod(self.xdg, 0o700)
+        self.env: dict[str, str] = {
+            "PATH": str(self.bin),
+            "HOME": str(self.home),
+            "XDG_RUNTIME_DIR": str(self.xdg),
+            "USER": "tester",
+            "LANG": "C.UTF-8",
+            "NERDCTL_DOCTOR_ROOT": str(self.root),
+        }
+        self.log = self.base / "standin.log"
+        self.env["STANDIN_LOG"] = str(self.log)
+        self._procs: list[subprocess.Popen] = []
+
+    # ---------------------------------------------------------------- files
+    def path(self, logical: str) -> Path:
+        """Where a logical path lives: under HOME/XDG/bin as given, system paths under the root."""
+        s = str(logical)
+        for pre in (self.home, self.xdg, self.bin, self.base):
+            if s == str(pre) or s.startswith(str(pre) + "/"):
+                return Path(s)
+        return self.root / s.lstrip("/")
+
+    def write(self, logical: str, text: str | bytes, mode: int | None = None) -> Path:
+        p = self.path(logical)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
+        if mode is not None:
+            os.chmod(p, mode)
+        return p
+
+    def symlink(self, logical: str, target: str) -> Path:
+        p = self.path(logical)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if p.is_symlink() or p.exists():
+            p.unlink()
+        os.symlink(target, p)
+        return p
+
+    # ---------------------------------------------------------------- executables
+    def script(self, name: str, body: str, where: str | Path | None = None, python: bool = False) -> Path:
+        """An executable in bin (or ``where``). ``python``: body is Python run by this interpreter."""
+        d = Path(where) if where else self.bin
+        d = self.path(str(d)) if where else d
+        d.mkdir(parents=True, exist_ok=True)
+        p = d / name
+        shebang = f"#!{sys.executable} -IS\n" if python else "#!/bin/sh\n"
+        p.write_text(shebang + body.lstrip("\n"))
+        os.chmod(p, 0o755)
+        return p
+
+    def install(self, name: str, where: str | Path | None = None, as_name: str | None = None) -> Path:
+        """Copy a stand-in from tests/standins into bin (or ``where``), bound to this interpreter."""
+        src = (STANDINS / name).read_text()
+        lines = src.splitlines(keepends=True)
+        if lines and lines[0].startswith("#!") and "python" in lines[0]:
+            lines[0] = f"#!{sys.executable} -IS\n"
+        d = self.path(str(where)) if where else self.bin
+        d.mkdir(parents=True, exist_ok=True)
+        p = d / (as_name or name)
+        p.write_text("".join(lines))
+        os.chmod(p, 0o755)
+        return p
+
+    def link_real(self, name: str) -> Path:
+        """Put a real system executable (e.g. ctr) on the sandbox PATH."""
+        real = shutil.which(name, path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        if real is None:
+            pytest.skip(f"{name} is not installed")
+        p = self.bin / name
+        if not p.exists():
+            os.symlink(real, p)
+        return p
+
+    def calls(self, tool: str | None = None) -> list[list[str]]:
+        """argv of every stand-in call recorded in STANDIN_LOG."""
+        if not self.log.exists():
+            return []
+        out = []
+        for line in self.log.read_text().splitlines():
+            rec = json.loads(line)
+            if tool is None or rec.get("tool") == tool:
+                out.append(rec["argv"])
+        return out
+
+    # ---------------------------------------------------------------- daemons
+    def start_buildkitd(self, *flags: str, hang: bool = False, env: dict | None = None,
+                        addr: str = "unix:///run/buildkit/buildkitd.sock", name: str = "buildkitd") -> subprocess.Popen:
+        """Start the stand-in buildkitd (a real process named buildkitd) listening at logical ``addr``."""
+        exe = self.bin / name
+        if not exe.exists():
+            self.install("buildkitd", as_name=name)
+        e = dict(self.env)
+        e["STANDIN_ROOT"] = str(self.root)
+        if hang:
+            e["STANDIN_BUILDKITD_HANG"] = "1"
+        e.update(env or {})
+        sock = self.path(addr[len("unix://"):])
+        argv = [str(exe), f"--addr={addr}", *flags]
+        proc = subprocess.Popen(argv, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        self._procs.append(proc)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"stand-in buildkitd exited {proc.returncode}: {err}")
+            if sock.is_socket():
+                return proc
+            time.sleep(0.02)
+        raise RuntimeError("stand-in buildkitd did not start")
+
+    def dead_socket(self, logical: str) -> Path:
+        """A socket file nobody listens on (connection refused)."""
+        p = self.path(logical)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(str(p))
+        s.close()
+        return p
+
+    def hung_socket(self, logical: str) -> socket.socket:
+        """A socket that accepts connections (backlog) and never answers."""
+        p = self.path(logical)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(str(p))
+        s.listen(64)
+        self._socks = getattr(self, "_socks", []) + [s]
+        return s
+
+    # ---------------------------------------------------------------- the command
+    def doctor(self, *args: str, input: str | None = None, timeout: float = 60, env: dict | None = None,
+               cwd: str | None = None) -> subprocess.CompletedProcess:
+        e = dict(self.env)
+        e.update(env or {})
+        return subprocess.run([*doctor_argv(), *args], env=e, input=input, capture_output=True, text=True,
+                              timeout=timeout, cwd=cwd or str(self.base))
+
+    def doctor_json(self, *args: str, **kw) -> dict:
+        """Run `nerdctl-doctor --json ARGS`; the stdout must be one document valid against the schema."""
+        cp = self.doctor("--json", *args, **kw)
+        assert cp.returncode in (0, 1), (cp.returncode, cp.stderr)
+        assert "Traceback" not in cp.stderr, cp.stderr
+        doc = validate(json.loads(cp.stdout))
+        assert doc["exit_code"] == cp.returncode
+        return doc
+
+    def check(self, doc: dict, check_id: str) -> dict:
+        for c in doc["checks"]:
+            if c["id"] == check_id:
+                return c
+        raise AssertionError(f"{check_id} not in {[c['id'] for c in doc['checks']]}")
+
+    def host(self, **kw):
+        """An in-process Host over this sandbox (for unit tests of checks)."""
+        from nerdctl_doctor.host import Host
+
+        kw.setdefault("root", str(self.root))
+        kw.setdefault("env", dict(self.env))
+        kw.setdefault("timeout", 5.0)
+        return Host(**kw)
+
+    def cleanup(self) -> None:
+        for p in self._procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+                try:
+                    p.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+            if p.stderr:
+                p.stderr.close()
+        for s in getattr(self, "_socks", []):
+            s.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+class Containerd:
+    """A real containerd (Debian's package) on a socket inside a sandbox."""
+
+    def __init__(self, sandbox: Sandbox, logical_socket: str = "/run/containerd/containerd.sock") -> None:
+        self.sandbox = sandbox
+        self.logical = logical_socket
+        self.socket = sandbox.path(logical_socket)
+        self.dir = sandbox.base / "ctd"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Containerd":
+        exe = shutil.which("containerd", path="/usr/local/bin:/usr/bin:/usr/sbin:/sbin:/bin")
+        why = None
+        if exe is None:
+            why = "containerd is not installed (apt-get install containerd runc)"
+        elif os.geteuid() != 0:
+            why = "containerd needs root here"
+        if why:
+            if IN_CI:
+                pytest.fail(f"CI must run the containerd tests: {why}")
+            pytest.skip(why)
+        self.dir.mkdir(exist_ok=True)
+        self.socket.parent.mkdir(parents=True, exist_ok=True)
+        cfg = self.dir / "config.toml"
+        cfg.write_text(
+            "version = 2\n"
+            f'root = "{self.dir}/root"\n'
+            f'state = "{self.dir}/state"\n'
+            'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+            "[grpc]\n"
+            f'  address = "{self.socket}"\n'
+            "[ttrpc]\n"
+            f'  address = "{self.socket}.ttrpc"\n'
+            "[debug]\n"
+            f'  address = ""\n'
+        )
+        self.log = open(self.dir / "log", "wb")
+        self.proc = subprocess.Popen([exe, "--config", str(cfg)], stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if self.socket.is_socket() and self.ctr("version").returncode == 0:
+                return self
+            time.sleep(0.05)
+        log = (self.dir / "log").read_text(errors="replace")[-2000:]
+        self.stop()
+        if IN_CI:
+            pytest.fail(f"containerd did not start under CI: {log}")
+        pytest.skip(f"containerd could not start here: {log[-300:]}")
+
+    def ctr(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["ctr", "--address", str(self.socket), *args], capture_output=True, text=True,
+                              timeout=20)
+
+    def uuid(self) -> str:
+        for line in self.ctr("version").stdout.splitlines():
+            if line.strip().startswith("UUID:"):
+                return line.split(":", 1)[1].strip()
+        raise AssertionError("ctr version printed no UUID")
+
+    def create_namespace(self, ns: str) -> None:
+        cp = self.ctr("namespaces", "create", ns)
+        assert cp.returncode == 0, cp.stderr
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+        # containerd leaves mounts only when containers ran; none do in these tests

@@ -1,0 +1,105 @@
+"""Plugins through the entry-point group nerdctl_doctor.checks, and the runner's isolation of bad checks."""
+import json
+import textwrap
+import time
+
+from harness import validate
+
+
+def make_plugin(sandbox, name, module_src, entry_points):
+    """A minimal installed distribution (dist-info on PYTHONPATH) that registers entry points."""
+    site = sandbox.base / "site"
+    site.mkdir(exist_ok=True)
+    (site / f"{name}.py").write_text(textwrap.dedent(module_src))
+    di = site / f"{name}-0.1.dist-info"
+    di.mkdir()
+    (di / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (di / "entry_points.txt").write_text("[nerdctl_doctor.checks]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
+    sandbox.env["PYTHONPATH"] = str(site)
+
+
+PLUGIN = """
+from nerdctl_doctor import AdviceStep, Fix, Result, check
+
+@check("acme.registry", category="acme", title="ACME registry mirror", requires=("nerdctl.installed",))
+def registry(host, deps):
+    return Result.warn("mirror not configured", evidence={"nerdctl": deps["nerdctl.installed"].evidence.get("path")},
+                       fixes=[Fix("acme.configure", "Configure the mirror", [AdviceStep("ask ops")])])
+
+@check("acme.standalone", title="ACME standalone")
+def standalone(host, deps):
+    return Result.ok("fine, HOME is " + str(host.home))
+
+CHECKS = [registry, standalone]
+
+def factory():
+    return [standalone.__class__("acme.factory", "acme", "from a factory", lambda h, d: Result.ok("made"))]
+
+def crashes(host, deps):
+    raise RuntimeError("boom")
+
+def hangs(host, deps):
+    import time
+    time.sleep(60)
+    return Result.ok("never")
+
+def bad():
+    from nerdctl_doctor import Check
+    return [Check("acme.crash", "acme", "crashes", crashes), Check("acme.hang", "acme", "hangs", hangs)]
+"""
+
+
+def test_plugin_appears_everywhere_without_changes_here(sandbox):
+    make_plugin(sandbox, "acme_plugin", PLUGIN, {"acme": "acme_plugin", "acme-factory": "acme_plugin:factory"})
+    cp = sandbox.doctor("--list-checks", "--json")
+    doc = validate(json.loads(cp.stdout), "list-checks")
+    by = {c["id"]: c for c in doc["checks"]}
+    assert by["acme.registry"]["source"] == "acme"
+    assert by["acme.registry"]["requires"] == ["nerdctl.installed"]
+    assert by["acme.factory"]["source"] == "acme-factory"
+    # built-ins first, in their order
+    assert doc["checks"][0]["id"] == "nerdctl.installed"
+    sandbox.script("nerdctl", "exit 0\n")
+    rep = sandbox.doctor_json("--only", "acme")
+    c = sandbox.check(rep, "acme.registry")
+    assert c["status"] == "warn" and c["evidence"]["nerdctl"] == str(sandbox.bin / "nerdctl")
+    assert c["fixes"][0]["steps"] == [{"kind": "advice", "text": "ask ops"}]
+    assert sandbox.check(rep, "acme.standalone")["summary"] == f"fine, HOME is {sandbox.home}"
+
+
+def test_plugin_that_fails_to_import_is_one_error_check(sandbox):
+    make_plugin(sandbox, "broken_plugin", "raise ImportError('missing dependency frobnicate')\n",
+                {"broken": "broken_plugin"})
+    doc = sandbox.doctor_json()
+    c = sandbox.check(doc, "plugin.broken")
+    assert c["status"] == "error"
+    assert "broken" in c["title"] and "frobnicate" in c["summary"]
+    assert sandbox.check(doc, "nerdctl.installed")["status"] == "fail"  # the others still ran
+    cp = sandbox.doctor("--list-checks")
+    assert cp.returncode == 0 and "plugin.broken" in cp.stdout
+
+
+def test_plugin_with_duplicate_id_or_bad_items_is_an_error(sandbox):
+    make_plugin(sandbox, "dup_plugin", """
+from nerdctl_doctor import Check, Result
+CHECKS = [Check("nerdctl.installed", "nerdctl", "impostor", lambda h, d: Result.ok("x"))]
+def notchecks():
+    return ["not a check"]
+""", {"dup": "dup_plugin", "junk": "dup_plugin:notchecks"})
+    doc = sandbox.doctor_json()
+    assert sandbox.check(doc, "plugin.dup")["status"] == "error"
+    assert sandbox.check(doc, "plugin.junk")["status"] == "error"
+    assert sandbox.check(doc, "nerdctl.installed")["title"] == "nerdctl on PATH"
+
+
+def test_crashing_and_hanging_checks_are_errors_and_bounded(sandbox):
+    make_plugin(sandbox, "bad_plugin", PLUGIN, {"bad": "bad_plugin:bad"})
+    t0 = time.monotonic()
+    doc = sandbox.doctor_json("--timeout", "1", "--only", "acme", "--only", "nerdctl.installed")
+    elapsed = time.monotonic() - t0
+    crash = sandbox.check(doc, "acme.crash")
+    assert crash["status"] == "error" and "boom" in crash["summary"]
+    hang = sandbox.check(doc, "acme.hang")
+    assert hang["status"] == "error" and "timeout" in hang["summary"]
+    assert sandbox.check(doc, "nerdctl.installed")["status"] == "fail"
+    assert elapsed < 1 + 8  # generous slack for a loaded machine; the budget itself is benchmarked
