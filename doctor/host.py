@@ -164,8 +164,11 @@ class Host:
         namespace: str | None = None,
         timeout: float = 5.0,
         euid: int | None = None,
+        flags: Mapping[str, str | None] | None = None,
     ) -> None:
         self.env: dict[str, str] = dict(os.environ if env is None else env)
+        # nerdctl flags the modelled command line carries (the build backend's --address, --buildkit-host)
+        self.flags: dict[str, str | None] = dict(flags or {})
         self.root = Path(os.path.abspath(root))
         self.timeout = float(timeout)
         self.euid = os.geteuid() if euid is None else euid
