@@ -229,7 +229,7 @@ class Host:
                 import distro as _distro
 
                 if self.rooted:
-                    d = _distro.LinuxDistribution(root_dir=str(self.root / "etc"), include_lsb=False,
+                    d = _distro.LinuxDistribution(root_dir=str(self.root), include_lsb=False,
                                                   include_uname=False, include_oslevel=False)
                 else:
                     d = _distro.LinuxDistribution(include_lsb=False, include_uname=False, include_oslevel=False)
@@ -530,6 +530,8 @@ class Host:
         except OSError as exc:
             if exc.errno == errno.EACCES:
                 outcome, detail = "permission-denied", "permission denied"
+            elif exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                outcome, detail = "timeout", "the listener's backlog is full: it is not accepting connections"
             else:
                 outcome, detail = "error", exc.strerror or str(exc)
         finally:
