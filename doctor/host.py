@@ -181,6 +181,11 @@ class Host:
         self._memo_guard = threading.Lock()
         self.mode = self._decide_mode(mode)
 
+    def fresh(self) -> "Host":
+        """The same host with nothing remembered: for re-running checks after a fix or on request."""
+        return Host(root=self.root, env=self.env, mode=self.requested_mode, namespace=self.namespace,
+                    timeout=self.timeout, euid=self.euid, flags=self.flags)
+
     # ------------------------------------------------------------------ identity
     @property
     def rooted(self) -> bool:
