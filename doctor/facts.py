@@ -161,3 +161,53 @@ def containerd_target(host: Host) -> ContainerdTarget:
         return ContainerdTarget(addr, f"/proc/{pid}/root{path}", child_pid=pid, state_dir=state)
 
     return host.memo(("containerd-target",), compute)
+
+
+@dataclass
+class ContainerdServer:
+    """What the containerd nerdctl talks to says about itself (``ctr version``), when it answers."""
+
+    answered: bool
+    version: str | None = None
+    uuid: str | None = None
+    outcome: Any = None  # the Outcome of the ctr call, or None when it was not run
+    error: str = ""
+
+
+def parse_ctr_version(text: str) -> tuple[str | None, str | None]:
+    """(server version, UUID) from ``ctr version`` output: the Server block's Version: and UUID: lines."""
+    version = uuid = None
+    in_server = False
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("Server:"):
+            in_server = True
+            continue
+        if s.startswith("Client:"):
+            in_server = False
+            continue
+        if in_server and s.startswith("Version:"):
+            version = s.split(":", 1)[1].strip() or None
+        elif s.startswith("UUID:"):
+            uuid = s.split(":", 1)[1].strip() or None
+    return version, uuid
+
+
+def containerd_server(host: Host) -> ContainerdServer:
+    """Ask nerdctl's containerd for its version and UUID with ``ctr`` (inside the VM in vm mode). Memoised: a
+    timed-out containerd is asked once per run."""
+
+    def compute() -> ContainerdServer:
+        if host.vm:
+            out = host.run(["ctr", "--address", "/run/k3s/containerd/containerd.sock", "version"], vm=True)
+        else:
+            target = containerd_target(host)
+            if target.path is None:
+                return ContainerdServer(False, error=target.error)
+            out = host.run(["ctr", "--address", host.resolve(target.path), "version"])
+        if not out.ok:
+            return ContainerdServer(False, outcome=out, error=out.describe())
+        version, uuid = parse_ctr_version(out.stdout)
+        return ContainerdServer(True, version, uuid, out)
+
+    return host.memo(("containerd-server",), compute)
