@@ -1,7 +1,121 @@
-"""containerd: the socket nerdctl will use and the target namespace in it."""
-from ._util import not_implemented
+"""containerd: the socket nerdctl will use (rootless through RootlessKit) and the target namespace in it."""
+from __future__ import annotations
 
-CHECKS = [
-    not_implemented("containerd.socket", "containerd socket nerdctl will use"),
-    not_implemented("containerd.namespace", "Target namespace in containerd", ("containerd.socket",)),
-]
+from typing import Any
+
+from ..facts import K3S_SOCKET, containerd_server, containerd_target
+from ..model import Result, check
+
+ROOTFUL_SOCKET = "/run/containerd/containerd.sock"
+
+
+def address_evidence(host) -> dict:
+    target = containerd_target(host)
+    addr = {"value": target.address["value"], "source": target.address["source"]}
+    if host.rootless and addr["source"] == "default":
+        addr["source"] = "rootlesskit"
+    if host.vm:
+        addr = {"value": K3S_SOCKET, "source": "default"}
+    return addr
+
+
+@check("containerd.socket", title="containerd socket nerdctl will use")
+def socket(host, deps) -> Result:
+    target = containerd_target(host)
+    ev: dict[str, Any] = {"address": address_evidence(host)}
+    if host.vm:
+        ev["where"] = "inside the Rancher Desktop VM (rdctl shell)"
+        server = containerd_server(host)
+        if server.outcome is not None:
+            ev["command"] = server.outcome.to_json()
+        if not server.answered:
+            text = server.outcome.output if server.outcome is not None else server.error
+            if "not running" in (text or "").lower():
+                return Result.fail("Rancher Desktop is not running: its containerd cannot answer", evidence=ev,
+                                   details=text)
+            return Result.fail(f"containerd inside the VM does not answer: {server.error}", evidence=ev)
+        ev.update(version=server.version, uuid=server.uuid)
+        return Result.ok(f"containerd {server.version} answers at {K3S_SOCKET} inside the VM", evidence=ev)
+    if target.path is None:
+        ev["state_dir"] = target.state_dir
+        msg = target.error
+        if host.exists(ROOTFUL_SOCKET):
+            msg = (f"only a rootful containerd runs ({ROOTFUL_SOCKET}); rootless nerdctl cannot use it: "
+                   "run `containerd-rootless-setuptool.sh install`, or use nerdctl as root with --mode rootful")
+        return Result.fail(msg, details=target.error, evidence=ev)
+    if target.child_pid is not None:
+        ev.update(child_pid=target.child_pid, state_dir=target.state_dir)
+    probe = host.probe_socket("unix://" + target.path)
+    ev["socket"] = probe.to_json()
+    shown = host.show(target.path)
+    if probe.outcome == "missing":
+        extra = ""
+        if host.rootless and host.exists(ROOTFUL_SOCKET):
+            extra = f"; a rootful containerd runs at {ROOTFUL_SOCKET}, which rootless nerdctl does not use"
+        return Result.fail(f"no containerd socket at {shown}{extra}", evidence=ev)
+    if probe.outcome == "not-a-socket":
+        return Result.fail(f"{shown} is not a socket ({probe.detail})", evidence=ev)
+    if probe.outcome == "refused":
+        return Result.fail(f"containerd is not running: {shown} refuses connections (stale socket)", evidence=ev)
+    if probe.outcome == "permission-denied":
+        hint = " (you are not root: use --mode rootless with rootless containerd, or sudo)" if host.euid != 0 else ""
+        return Result.fail(f"permission denied on {shown}{hint}", evidence=ev)
+    if probe.outcome == "timeout":
+        return Result.error(f"containerd at {shown} did not answer within {host.timeout:g}s", evidence=ev)
+    if probe.outcome != "answered":
+        return Result.error(f"cannot connect to {shown}: {probe.detail}", evidence=ev)
+    server = containerd_server(host)
+    if server.outcome is not None:
+        ev["command"] = server.outcome.to_json()
+    if server.answered:
+        ev.update(version=server.version, uuid=server.uuid)
+        return Result.ok(f"containerd {server.version} answers at {target.address['value']}"
+                         + (f" (through RootlessKit, pid {target.child_pid})" if target.child_pid else ""),
+                         evidence=ev)
+    if server.outcome is not None and server.outcome.kind == "not-found":
+        return Result.ok(f"containerd answers at {target.address['value']} (ctr not on PATH: version and UUID "
+                         "unknown)", evidence=ev)
+    if server.outcome is not None and server.outcome.kind == "timeout":
+        return Result.error(f"containerd at {shown} accepted but did not answer within {host.timeout:g}s",
+                            evidence=ev)
+    return Result.warn(f"{shown} accepts connections but `ctr version` failed: {server.error}", evidence=ev)
+
+
+def list_namespaces(host) -> tuple[list[str] | None, dict]:
+    if host.vm:
+        out = host.run(["nerdctl", "namespace", "ls", "-q"])
+    elif host.which("nerdctl"):
+        argv = ["nerdctl"]
+        if not host.rootless:
+            argv += ["--address", host.resolve(containerd_target(host).path)]
+        out = host.run([*argv, "namespace", "ls", "-q"])
+    else:
+        out = host.run(["ctr", "--address", host.resolve(containerd_target(host).path), "namespaces", "ls", "-q"])
+    ev = {"command": out.to_json()}
+    if not out.ok:
+        return None, ev
+    return [ln.strip() for ln in out.stdout.splitlines() if ln.strip()], ev
+
+
+@check("containerd.namespace", title="Target namespace in containerd", requires=("containerd.socket",))
+def namespace(host, deps) -> Result:
+    names, ev = list_namespaces(host)
+    ev["target"] = host.namespace
+    if names is None:
+        return Result.error(f"cannot list containerd's namespaces: {ev['command'].get('output') or ev['command']['outcome']}",
+                            evidence=ev)
+    ev["namespaces"] = names
+    if host.namespace in names:
+        return Result.ok(f"namespace {host.namespace} exists", evidence=ev)
+    if host.namespace == "k8s.io":
+        return Result.fail(
+            "namespace k8s.io does not exist in this containerd: no kubelet uses it (a kubelet creates k8s.io), so "
+            "images built here never reach a cluster",
+            details="Point nerdctl at the containerd your cluster uses (see kube.context), e.g. k3s's "
+                    f"{K3S_SOCKET}.",
+            evidence=ev)
+    return Result.warn(f"namespace {host.namespace} does not exist yet (nerdctl creates it on first use)",
+                       evidence=ev)
+
+
+CHECKS = [socket, namespace]

@@ -22,6 +22,7 @@ NERDCTL_DEFAULTS = {
     "namespace": "default",
     "snapshotter": "overlayfs",
 }
+K3S_SOCKET = "/run/k3s/containerd/containerd.sock"  # k3s, and Rancher Desktop inside its VM
 ENV_FOR = {"address": "CONTAINERD_ADDRESS", "namespace": "CONTAINERD_NAMESPACE", "snapshotter": "CONTAINERD_SNAPSHOTTER"}
 
 
@@ -199,7 +200,7 @@ def containerd_server(host: Host) -> ContainerdServer:
 
     def compute() -> ContainerdServer:
         if host.vm:
-            out = host.run(["ctr", "--address", "/run/k3s/containerd/containerd.sock", "version"], vm=True)
+            out = host.run(["sudo", "ctr", "--address", K3S_SOCKET, "version"], vm=True)
         else:
             target = containerd_target(host)
             if target.path is None:
