@@ -492,6 +492,53 @@ class Host:
             where=where,
         )
 
+    def run_streaming(
+        self,
+        argv: Sequence[str],
+        on_line: Callable[[str], None],
+        *,
+        timeout: float = 600.0,
+        env: Mapping[str, str] | None = None,
+    ) -> Outcome:
+        """Run a program (no shell) and hand each line of its merged stdout/stderr to ``on_line`` as it comes.
+        For fix steps, which may legitimately take minutes: bounded by ``timeout`` (default 10 minutes)."""
+        argv = [str(a) for a in argv]
+        exe = self.which(argv[0]) if "/" not in argv[0] else (argv[0] if self._is_exe(argv[0]) else None)
+        if exe is None:
+            return Outcome(argv, "not-found")
+        full_env = dict(self.env)
+        if env:
+            full_env.update(env)
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen([exe, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+        except OSError as exc:
+            return Outcome(argv, "not-executable" if isinstance(exc, PermissionError) else "error",
+                           detail=exc.strerror or str(exc))
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
+        lines: list[str] = []
+        timer = threading.Timer(timeout, _kill_group, args=(proc,))
+        timer.daemon = True
+        timer.start()
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                if sum(len(x) for x in lines) < OUTPUT_LIMIT:
+                    lines.append(line)
+                on_line(line)
+            proc.wait()
+        finally:
+            timer.cancel()
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+        dur = int((time.monotonic() - start) * 1000)
+        if dur >= timeout * 1000 and proc.returncode is not None and proc.returncode < 0:
+            return Outcome(argv, "timeout", stdout="\n".join(lines), duration_ms=dur)
+        return Outcome(argv, "exited", exit_code=proc.returncode, stdout="\n".join(lines), duration_ms=dur)
+
     def rdctl(self) -> str | None:
         found = self.which("rdctl")
         if found:

@@ -1,14 +1,23 @@
 """Edit functions, registered by name. An EditStep names one; it maps the file's current text (None when the
-file is absent) and the step's params to the new text. Diffs are always computed from the file as it is now."""
+file is absent) and the step's params to the new text. Every editor keeps comments, key order and unrelated keys
+(tomlkit for TOML, line-level edits for shell rc files) and is idempotent: edit(edit(x)) == edit(x). Diffs are
+always computed from the file as it is now."""
 from __future__ import annotations
 
 import difflib
-from typing import Callable
+from typing import Any, Callable
 
 from ..host import HostFileError
 
 Editor = Callable[[str | None, dict], str]
 EDITORS: dict[str, Editor] = {}
+
+RD_START = "### MANAGED BY RANCHER DESKTOP START (DO NOT EDIT)"
+RD_END = "### MANAGED BY RANCHER DESKTOP END (DO NOT EDIT)"
+
+
+class EditError(Exception):
+    """The file cannot be edited safely (e.g. it is malformed): nothing is written."""
 
 
 def editor(name: str) -> Callable[[Editor], Editor]:
@@ -25,14 +34,14 @@ def current_text(host, step) -> str | None:
     except HostFileError as exc:
         if exc.reason == "missing":
             return None
-        raise
+        raise EditError(str(exc)) from None
 
 
 def new_text(host, step, old: str | None) -> str:
     try:
         fn = EDITORS[step.editor]
     except KeyError:
-        raise KeyError(f"no editor named {step.editor!r}") from None
+        raise EditError(f"no editor named {step.editor!r}") from None
     return fn(old, dict(step.params))
 
 
@@ -50,3 +59,105 @@ def unified(path: str, old: str | None, new: str) -> str:
 def render_diff(host, step) -> str:
     old = current_text(host, step)
     return unified(step.path, old, new_text(host, step, old))
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def _parse_toml(old: str | None, what: str):
+    import tomllib
+
+    import tomlkit
+
+    if old is None or not old.strip():
+        return tomlkit.document() if old is None else tomlkit.parse(old)
+    try:
+        tomllib.loads(old)  # the strict reader decides validity
+        return tomlkit.parse(old)
+    except Exception as exc:  # noqa: BLE001
+        raise EditError(f"{what} is malformed ({exc}); fix or move it first: it was not changed") from None
+
+
+def _set(table, key: str, value: Any) -> None:
+    """Set only when different, so an unchanged key keeps its formatting and trailing comment."""
+    cur = table.get(key)
+    plain = cur.unwrap() if hasattr(cur, "unwrap") else cur
+    if key in table and type(plain) is type(value) and plain == value:
+        return
+    table[key] = value
+
+
+def _subtable(parent, key: str, super_table: bool = False):
+    import tomlkit
+
+    t = parent.get(key)
+    if t is None:
+        t = tomlkit.table(is_super_table=super_table)
+        parent[key] = t
+        return parent[key]
+    if not hasattr(t, "get") or not hasattr(t, "__setitem__"):
+        raise EditError(f"`{key}` is not a table")
+    return t
+
+
+@editor("buildkitd-containerd-worker")
+def buildkitd_containerd_worker(old: str | None, params: dict) -> str:
+    """[worker.oci] enabled = false; [worker.containerd] enabled = true, namespace (and address)."""
+    import tomlkit
+
+    doc = _parse_toml(old, "buildkitd.toml")
+    worker = _subtable(doc, "worker", super_table=True)
+    oci = _subtable(worker, "oci")
+    _set(oci, "enabled", False)
+    ctd = _subtable(worker, "containerd")
+    _set(ctd, "enabled", True)
+    _set(ctd, "namespace", str(params["namespace"]))
+    if params.get("address"):
+        _set(ctd, "address", str(params["address"]))
+    out = tomlkit.dumps(doc)
+    if old is None:
+        out = "# written by nerdctl-doctor: containerd worker for nerdctl build\n" + out
+    return out
+
+
+@editor("nerdctl-toml-set")
+def nerdctl_toml_set(old: str | None, params: dict) -> str:
+    import tomlkit
+
+    doc = _parse_toml(old, "nerdctl.toml")
+    for key in ("address", "namespace"):
+        if params.get(key):
+            _set(doc, key, str(params[key]))
+    return tomlkit.dumps(doc)
+
+
+# --------------------------------------------------------------------------- shell rc files
+
+
+def rd_block_line(shell: str, d: str) -> str:
+    if shell == "fish":
+        return f'set --export --prepend PATH "{d}"'
+    if shell == "csh":
+        return f'setenv PATH "{d}"\\:"$PATH"'
+    return f'export PATH="{d}:$PATH"'
+
+
+@editor("rd-path-block")
+def rd_path_block(old: str | None, params: dict) -> str:
+    """Append Rancher Desktop's managed PATH block (UPSTREAM.md section 6) when absent; line-level."""
+    line = rd_block_line(params.get("shell", "bash"), params["dir"])
+    block = f"{RD_START}\n{line}\n{RD_END}\n"
+    text = old or ""
+    if RD_START in text and RD_END in text and text.index(RD_START) < text.index(RD_END):
+        start = text.index(RD_START)
+        end = text.index(RD_END) + len(RD_END)
+        if text[end:end + 1] == "\n":
+            end += 1
+        if text[start:end] == block or text[start:end] == block.rstrip("\n"):
+            return text
+        return text[:start] + block + text[end:]
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if text:
+        text += "\n"
+    return text + block
