@@ -1,0 +1,188 @@
+"""`nerdctl-doctor fix`: consent, dry-run, atomic edits with backups, re-check, idempotence, failures, undo."""
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from harness import validate
+from test_edits import BUILDKITD
+
+UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
+TOML = "/etc/buildkit/buildkitd.toml"
+
+
+@pytest.fixture
+def oci_host(sandbox):
+    """Rootful: buildkitd.toml selects the OCI worker; the daemon runs it; systemctl restarts the daemon."""
+    sb = sandbox
+    sb.install("buildctl")
+    sb.install("systemctl")
+    sb.install("buildkitd")
+    sb.script("runc", "exit 0\n")
+    sb.write(TOML, BUILDKITD)
+    argv = [str(sb.bin / "buildkitd"), "--addr=unix:///run/buildkit/buildkitd.sock"]
+    pidfile = sb.base / "buildkitd.pid"
+    sb.env.update(STANDIN_BUILDKITD_PIDFILE=str(pidfile), STANDIN_BUILDKITD_ARGV=json.dumps(argv),
+                  STANDIN_ROOT=str(sb.root), STANDIN_CONTAINERD_UUID=UUID)
+    proc = sb.start_buildkitd(addr="unix:///run/buildkit/buildkitd.sock")
+    pidfile.write_text(str(proc.pid))
+    yield sb
+    try:
+        os.kill(int(pidfile.read_text()), signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+
+
+def tree_bytes(sb):
+    out = {}
+    for d, _, files in os.walk(sb.root):
+        for f in files:
+            p = os.path.join(d, f)
+            if not os.path.islink(p) and os.path.isfile(p):
+                out[p] = open(p, "rb").read()
+    return out
+
+
+def test_offered_fix_is_listed_and_not_offered_exits_2(oci_host):
+    doc = oci_host.doctor_json("--only", "buildkit", "--mode", "rootful")
+    cfg = oci_host.check(doc, "buildkit.config")
+    assert cfg["status"] == "warn"
+    assert cfg["fixes"][0]["id"] == "buildkit.configure-containerd-worker"
+    diff = cfg["fixes"][0]["steps"][0]["diff"]
+    assert "-  enabled = true # default" in diff and "+  enabled = false" in diff
+    cp = oci_host.doctor("fix", "rd.use-containerd", "--yes", "--mode", "rootful")
+    assert cp.returncode == 2
+    assert "not offered" in cp.stderr and "buildkit.configure-containerd-worker" in cp.stderr
+
+
+def test_dry_run_changes_nothing_and_runs_nothing(oci_host):
+    before = tree_bytes(oci_host)
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--dry-run", "--mode", "rootful")
+    assert cp.returncode == 0, cp.stderr
+    assert "edit: /etc/buildkit/buildkitd.toml" in cp.stdout and "[privileged]" in cp.stdout
+    assert "run: systemctl restart buildkit [privileged]" in cp.stdout
+    assert "+  namespace = \"k8s.io\"" in cp.stdout or '+namespace = "k8s.io"' in cp.stdout
+    assert tree_bytes(oci_host) == before
+    assert oci_host.calls("systemctl") == []
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--dry-run", "--json", "--mode", "rootful")
+    doc = validate(json.loads(cp.stdout), "fix")
+    assert doc["applied"] is False and doc["fix"]["id"] == "buildkit.configure-containerd-worker"
+    assert tree_bytes(oci_host) == before
+
+
+def test_no_consent_off_a_terminal_refuses(oci_host):
+    before = tree_bytes(oci_host)
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--mode", "rootful")
+    assert cp.returncode == 2 and "--yes" in cp.stderr
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--json", "--mode", "rootful")
+    assert cp.returncode == 2 and cp.stdout == ""
+    assert tree_bytes(oci_host) == before
+    assert oci_host.calls("systemctl") == []
+
+
+def test_apply_edits_atomically_with_backup_rechecks_and_is_idempotent(oci_host):
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--json", "--mode", "rootful")
+    doc = validate(json.loads(cp.stdout), "fix")
+    assert doc["applied"] is True, (doc, cp.stderr)
+    assert cp.returncode == doc["exit_code"] == 0, (doc["recheck"], cp.stderr)
+    new = oci_host.path(TOML).read_text()
+    import tomllib
+
+    data = tomllib.loads(new)
+    assert data["worker"]["oci"]["enabled"] is False
+    assert data["worker"]["containerd"]["namespace"] == "k8s.io"
+    assert "# our pull-through cache" in new and data["worker"]["oci"]["gckeepstorage"] == 9000
+    backups = [p for p in os.listdir(oci_host.path("/etc/buildkit")) if p.endswith(".bak")]
+    assert len(backups) == 1
+    assert (oci_host.path("/etc/buildkit") / backups[0]).read_text() == BUILDKITD
+    assert not [p for p in os.listdir(oci_host.path("/etc/buildkit")) if p.endswith(".tmp")]
+    assert ["restart", "buildkit"] in oci_host.calls("systemctl")
+    rechecked = {r["id"]: r["status"] for r in doc["recheck"]}
+    assert rechecked["buildkit.config"] == "ok" and rechecked["buildkit.worker"] == "ok"
+    # applying again: not offered any more
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful")
+    assert cp.returncode == 2
+    # the editor itself is idempotent on the written file (tested in test_edits); no second backup was made
+    assert len([p for p in os.listdir(oci_host.path("/etc/buildkit")) if p.endswith(".bak")]) == 1
+
+
+def test_failing_step_stops_the_fix_with_its_output(oci_host):
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--json", "--mode", "rootful",
+                         env={"STANDIN_SYSTEMCTL_FAIL": "1"})
+    doc = validate(json.loads(cp.stdout), "fix")
+    assert cp.returncode == 1 and doc["applied"] is False
+    assert doc["steps"][-1]["exit_code"] == 1
+    assert "control process exited with error code" in doc["steps"][-1]["output"]
+    assert doc["recheck"] == []
+
+
+def test_concurrent_change_between_diagnosis_and_apply_is_kept(oci_host, monkeypatch):
+    """The diff is computed from the file at apply time: a change made after diagnosis survives."""
+    from nerdctl_doctor.checks.buildkit import configure_fix
+    from nerdctl_doctor.fixes.apply import apply_fix
+
+    host = oci_host.host(mode="rootful")
+    fix = configure_fix(host)  # diagnosis-time fix object
+    p = oci_host.path(TOML)
+    p.write_text(p.read_text() + '\n[registry."ghcr.io"]\n  mirrors = ["ghcr-mirror.example.com"]\n')
+    res = apply_fix(host, fix)
+    assert res.applied
+    import tomllib
+
+    data = tomllib.loads(p.read_text())
+    assert data["registry"]["ghcr.io"]["mirrors"] == ["ghcr-mirror.example.com"]
+    assert data["worker"]["containerd"]["namespace"] == "k8s.io"
+
+
+def test_undo_restores_from_backup(oci_host):
+    original = oci_host.path(TOML).read_bytes()
+    cp = oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert oci_host.path(TOML).read_bytes() != original
+    cp = oci_host.doctor("fix", "--undo", "--mode", "rootful")
+    assert cp.returncode == 2  # no consent off a terminal
+    cp = oci_host.doctor("fix", "--undo", "--yes", "--mode", "rootful")
+    assert cp.returncode == 0, cp.stderr
+    assert oci_host.path(TOML).read_bytes() == original
+    cp = oci_host.doctor("fix", "--undo", "--yes", "--mode", "rootful")
+    assert cp.returncode == 2  # nothing left to undo
+
+
+def test_undo_refuses_to_clobber_a_later_change(oci_host):
+    oci_host.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful")
+    p = oci_host.path(TOML)
+    p.write_text(p.read_text() + "# edited by hand afterwards\n")
+    cp = oci_host.doctor("fix", "--undo", "--yes", "--mode", "rootful")
+    assert cp.returncode == 1 and "changed since" in cp.stderr
+    assert "# edited by hand afterwards" in p.read_text()
+
+
+def test_created_file_is_removed_by_undo(sandbox):
+    """rd.add-path on a host without the app running edits (creates) the rc file."""
+    rdbin = sandbox.home / ".rd" / "bin"
+    sandbox.script("nerdctl", "exit 0\n", where=rdbin)
+    sandbox.write(f"{sandbox.home}/.config/rancher-desktop/settings.json", '{"containerEngine": {"name": "containerd"}}')
+    cp = sandbox.doctor("fix", "rd.add-path", "--yes", "--json", env={"SHELL": "/bin/bash"})
+    doc = validate(json.loads(cp.stdout), "fix")
+    rc = sandbox.home / ".bashrc"
+    assert doc["applied"] and rc.exists() and ".rd/bin" in rc.read_text()
+    # the running shell's PATH does not change: rd.path goes from fail to warn (only new login shells see it)
+    assert {r["id"]: r["status"] for r in doc["recheck"]}["rd.path"] == "warn"
+    assert doc["exit_code"] == 0
+    cp = sandbox.doctor("fix", "--undo", "--yes")
+    assert cp.returncode == 0 and not rc.exists()
+
+
+def test_privileged_run_step_goes_through_sudo_when_not_root(sandbox):
+    from nerdctl_doctor.fixes.apply import StepError, run_argv
+    from nerdctl_doctor.model import RunStep
+
+    h = sandbox.host(euid=1000)
+    argv, env = run_argv(h, RunStep(["systemctl", "restart", "buildkit"], env={"A": "1"}, privileged=True))
+    assert argv == ["sudo", "env", "A=1", "systemctl", "restart", "buildkit"] and env == {}
+    argv, env = run_argv(sandbox.host(euid=0), RunStep(["x"], env={"A": "1"}, privileged=True))
+    assert argv == ["x"] and env == {"A": "1"}
+    with pytest.raises(StepError):
+        run_argv(h, RunStep(["setuptool"], env={"CONTAINERD_NAMESPACE": "bad ns; rm -rf /"}))
