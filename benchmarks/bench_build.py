@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Build backend overhead (SPEC section 8): `nerdctl-doctor build` against running the same nerdctl argv directly,
+on the first build (cold preflight) and with a cached preflight, as ratios to one interpreter start.
+
+    python3 benchmarks/bench_build.py [--runs N] [--check]
+
+Budgets: overhead at most 6x one interpreter start cold, at most 2.5x cached.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from harness import Sandbox, doctor_argv  # noqa: E402
+
+UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
+
+
+def once(argv, env, cwd) -> float:
+    t0 = time.perf_counter()
+    cp = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dt = time.perf_counter() - t0
+    if cp.returncode != 0:
+        raise SystemExit(f"{argv} exited {cp.returncode}")
+    return dt
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=8)
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    base = statistics.median(once([sys.executable, "-c", "pass"], None, None) for _ in range(args.runs))
+    print(f"interpreter start: {base * 1000:.0f} ms")
+    sb = Sandbox()
+    try:
+        sb.install("nerdctl")
+        sb.install("buildctl")
+        sb.hung_socket("/run/containerd/containerd.sock")
+        sb.start_buildkitd("--oci-worker=false", "--containerd-worker=true", "--containerd-worker-namespace=k8s.io",
+                           addr="unix:///run/buildkit-k8s.io/buildkitd.sock", env={"STANDIN_CONTAINERD_UUID": UUID})
+        cache = sb.base / "cache"
+        env = dict(sb.env, STANDIN_NERDCTL_STATE=str(sb.base / "state"), XDG_CACHE_HOME=str(cache),
+                   EXPECTED_REF="app:tilt-1")
+        env.pop("STANDIN_LOG", None)
+        ctx = sb.base / "app"
+        ctx.mkdir()
+        (ctx / "Dockerfile").write_text("FROM alpine\n")
+        direct = [str(sb.bin / "nerdctl"), "--namespace", "k8s.io", "build", "-t", "app:tilt-1", str(ctx)]
+        doctor = [*doctor_argv(), "build", "--mode", "rootful", str(ctx)]
+        t_direct = statistics.median(once(direct, env, str(sb.base)) for _ in range(args.runs))
+        cold = []
+        for _ in range(args.runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(once(doctor, env, str(sb.base)))
+        once(doctor, env, str(sb.base))
+        warm = [once(doctor, env, str(sb.base)) for _ in range(args.runs)]
+        ok = True
+        for name, runs, budget in (("first build (cold preflight)", cold, 6.0), ("cached preflight", warm, 2.5)):
+            over = statistics.median(runs) - t_direct
+            ratio = over / base
+            good = ratio <= budget
+            ok &= good
+            print(f"{name}: {statistics.median(runs) * 1000:.0f} ms vs nerdctl directly {t_direct * 1000:.0f} ms: "
+                  f"overhead {over * 1000:.0f} ms = {ratio:.1f}x interpreter start (budget {budget}x): "
+                  f"{'ok' if good else 'OVER BUDGET'}")
+    finally:
+        sb.cleanup()
+    return 0 if ok or not args.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
