@@ -17,7 +17,8 @@ import threading
 import tomllib
 from typing import Any
 
-from ..facts import config_home, containerd_server, containerd_target, data_home, nerdctl_config, runtime_dir
+from ..facts import (buildkit_candidates as candidates, config_home, containerd_server, containerd_target,
+                     data_home, nerdctl_config, physical_address, runtime_dir)
 from ..host import HostFileError, Outcome, unix_path
 from ..model import AdviceStep, EditStep, Fix, Result, RunStep, check
 from ._util import parse_version, vstr
@@ -105,34 +106,6 @@ def install_fix(host) -> Fix:
 
 
 # --------------------------------------------------------------------------- host selection
-
-
-def candidates(host) -> list[dict]:
-    """nerdctl's candidates for the target namespace, in order, first match wins, no fall-through between
-    levels (UPSTREAM.md section 1)."""
-    flag = (getattr(host, "flags", None) or {}).get("buildkit_host")
-    if flag:
-        return [{"address": flag, "source": "flag"}]
-    env = host.getenv("BUILDKIT_HOST")
-    if env:  # set-but-empty does not count: nerdctl checks for a non-empty value
-        return [{"address": env, "source": "env"}]
-    run = "/run" if host.vm else runtime_dir(host)
-    out = []
-    if host.namespace != "default":
-        out.append(f"unix://{run}/buildkit-{host.namespace}/buildkitd.sock")
-    out.append(f"unix://{run}/buildkit-default/buildkitd.sock")
-    out.append(f"unix://{run}/buildkit/buildkitd.sock")
-    return [{"address": a, "source": "default"} for a in out]
-
-
-def physical_address(host, address: str) -> str:
-    """The address to hand to buildctl: unix paths resolved under --root (never inside the VM)."""
-    if host.vm:
-        return address
-    p = unix_path(address)
-    if p is None or not address.startswith("unix:"):
-        return address
-    return "unix://" + host.resolve(p)
 
 
 def classify_buildctl_error(text: str) -> str:

@@ -184,8 +184,8 @@ def _stat_id(path: str | None) -> list:
 
 def cache_key(args, host) -> str:
     """Everything the preflight read, as cheap stat() identities."""
-    from .checks.buildkit import candidates, physical_address
-    from .facts import containerd_target, nerdctl_toml_path
+    from .facts import buildkit_candidates as candidates
+    from .facts import containerd_target, nerdctl_toml_path, physical_address
 
     env_keys = ("PATH", "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE",
                 "CONTAINERD_SNAPSHOTTER", "BUILDKIT_HOST", "NERDCTL_TOML", "ROOTLESSKIT_STATE_DIR")

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .host import Host, HostFileError
+from .host import Host, HostFileError, unix_path
 
 NERDCTL_TOML_KEYS = frozenset(
     {
@@ -212,3 +212,31 @@ def containerd_server(host: Host) -> ContainerdServer:
         return ContainerdServer(True, version, uuid, out)
 
     return host.memo(("containerd-server",), compute)
+
+
+def buildkit_candidates(host) -> list[dict]:
+    """nerdctl's candidates for the target namespace, in order, first match wins, no fall-through between
+    levels (UPSTREAM.md section 1)."""
+    flag = (getattr(host, "flags", None) or {}).get("buildkit_host")
+    if flag:
+        return [{"address": flag, "source": "flag"}]
+    env = host.getenv("BUILDKIT_HOST")
+    if env:  # set-but-empty does not count: nerdctl checks for a non-empty value
+        return [{"address": env, "source": "env"}]
+    run = "/run" if host.vm else runtime_dir(host)
+    out = []
+    if host.namespace != "default":
+        out.append(f"unix://{run}/buildkit-{host.namespace}/buildkitd.sock")
+    out.append(f"unix://{run}/buildkit-default/buildkitd.sock")
+    out.append(f"unix://{run}/buildkit/buildkitd.sock")
+    return [{"address": a, "source": "default"} for a in out]
+
+
+def physical_address(host, address: str) -> str:
+    """The address to hand to buildctl: unix paths resolved under --root (never inside the VM)."""
+    if host.vm:
+        return address
+    p = unix_path(address)
+    if p is None or not address.startswith("unix:"):
+        return address
+    return "unix://" + host.resolve(p)
