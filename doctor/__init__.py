@@ -10,6 +10,13 @@ with the system goes through it) and ``deps`` maps each prerequisite id to its R
 """
 __version__ = "0.1.0"
 
-from .model import AdviceStep, Check, EditStep, Fix, Result, RunStep, Status, check  # noqa: E402
-
 __all__ = ["AdviceStep", "Check", "EditStep", "Fix", "Result", "RunStep", "Status", "check", "__version__"]
+
+
+def __getattr__(name: str):
+    # The public API is imported lazily, so commands that do not need the model start faster.
+    if name in __all__ and name != "__version__":
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'nerdctl_doctor' has no attribute {name!r}")
