@@ -695,12 +695,12 @@ def buildkit_daemon(host, deps) -> Result:
             if f and not fixes:
                 fixes.append(f)
     for d in procs:
-        fl = d["flags"]
-        oci = fl.get("--oci-worker", "auto")
-        if oci not in ("false", "0"):
+        on, why = oci_enabled(host, d["flags"])
+        d["oci_worker"] = why
+        if on:
             status = "warn"
-            findings.append(f"buildkitd pid {d['pid']} runs with --oci-worker={oci}: the OCI worker is its default "
-                            "worker unless a config disables it")
+            findings.append(f"buildkitd pid {d['pid']} enables the OCI worker ({why}): it registers first and is the "
+                            "default worker")
     if not procs:
         if not units and not host.which("buildkitd"):
             return Result.fail("no buildkitd is installed or running", evidence=ev, fixes=[install_fix(host)])
@@ -723,6 +723,32 @@ def buildkit_daemon(host, deps) -> Result:
     if status == "warn":
         return Result.warn(findings[0], details="\n".join(findings), evidence=ev, fixes=fixes)
     return Result.ok(f"{len(procs)} buildkitd running: " + "; ".join(summary_bits), evidence=ev)
+
+
+def oci_enabled(host, flags: dict) -> tuple[bool, str]:
+    """Does this daemon run the OCI worker? Flags override its config file; `auto` means: when runc is on PATH."""
+    v = flags.get("--oci-worker")
+    if v is not None and v != "auto":
+        return v in ("true", "1"), f"--oci-worker={v}"
+    enabled = None
+    path = flags.get("--config")
+    if not path:
+        if host.rootless:
+            ch = config_home(host)
+            path = os.path.join(ch, "buildkit", "buildkitd.toml") if ch else None
+        else:
+            path = "/etc/buildkit/buildkitd.toml"
+    if path and v is None:
+        try:
+            data = tomllib.loads(host.read_text(path))
+            oci = (data.get("worker") or {}).get("oci") or {}
+            enabled = oci.get("enabled") if isinstance(oci, dict) else None
+        except (HostFileError, tomllib.TOMLDecodeError, AttributeError):
+            enabled = None
+    if isinstance(enabled, bool):
+        return enabled, f"[worker.oci] enabled = {str(enabled).lower()} in {path}"
+    runc = bool(host.which("runc"))
+    return runc, f"OCI worker on auto, {'runc is on PATH' if runc else 'no runc on PATH'}"
 
 
 def vm_daemon(host) -> Result:

@@ -101,7 +101,7 @@ def cmd_diagnose(argv: Sequence[str]) -> int:
     if not args.json and not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
         from .tui import run_tui  # Textual is imported here and only here
 
-        return run_tui(host, checks, strict=args.strict)
+        return run_tui(host, checks, strict=args.strict, all_checks=all_checks)
     from .model import exit_code_for
     from .runner import RunFinished, run_checks
 

@@ -1,17 +1,442 @@
-"""The interactive Textual TUI (placeholder until its issue lands: falls back to the text report)."""
+"""The interactive Textual TUI. Textual is imported here and only here.
+
+It renders the same engine events as the text and JSON reports: checks grouped by category fill in live as the
+runner reports them; the detail pane shows the selected check's summary, details, evidence and fixes; `f` asks
+for consent with the exact steps on screen, runs them through the one applier with live output, then shows the
+re-checked results.
+"""
 from __future__ import annotations
 
+import datetime
+import json
+import os
+from typing import Any
 
-def run_tui(host, checks, strict: bool = False) -> int:
-    from .model import exit_code_for
-    from .report import TextReport
-    from .runner import RunFinished, run_checks
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Log, Static, Tree
 
-    report = TextReport(host, checks)
-    report.header()
-    runs = []
-    for ev in run_checks(checks, host):
-        report(ev)
-        if isinstance(ev, RunFinished):
-            runs = ev.runs
-    return exit_code_for([r.result.status for r in runs], strict)
+from . import __version__
+from .model import CheckRun, Status, exit_code_for, jsonable
+from .runner import CheckFinished, CheckStarted, RunFinished, run_checks
+
+SYMBOL = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-", Status.ERROR: "?"}
+STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.SKIP: "dim", Status.ERROR: "magenta"}
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+CSS = """
+Screen { layout: vertical; }
+#hostline { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+#main { height: 1fr; }
+#checks { width: 44%; min-width: 30; border: round $primary; }
+#detail-scroll { width: 1fr; border: round $secondary; }
+#detail { padding: 0 1; }
+#summary { height: 1; padding: 0 1; }
+ConfirmFix, RunFix, HelpScreen { align: center middle; }
+#dialog { width: 90%; height: 85%; border: thick $warning; background: $surface; padding: 0 1; }
+#dialog-title { height: auto; text-style: bold; }
+#steps-scroll { height: 1fr; }
+#buttons { height: 3; align: center middle; }
+#buttons Button { margin: 0 2; }
+#runlog { height: 1fr; border: round $primary; }
+#outcome { height: auto; }
+"""
+
+
+def status_label(run: CheckRun | None, title: str, frame: int = 0) -> Text:
+    if run is None:
+        return Text.assemble((f"{SPINNER[frame % len(SPINNER)]} ....  ", "cyan"), title)
+    st = run.result.status
+    return Text.assemble((f"{SYMBOL[st]} {st.value:<5} ", STYLE[st]), title)
+
+
+def detail_text(run: CheckRun | None, check, host) -> Text:
+    t = Text()
+    t.append(f"{check.title}\n", style="bold")
+    t.append(f"{check.id}  ·  category {check.category}", style="dim")
+    if check.requires:
+        t.append(f"  ·  requires {', '.join(check.requires)}", style="dim")
+    t.append("\n\n")
+    if run is None:
+        t.append("running…\n", style="cyan")
+        return t
+    r = run.result
+    t.append(f"{SYMBOL[r.status]} {r.status.value.upper()}  ", style=STYLE[r.status])
+    t.append(r.summary + "\n")
+    if r.details:
+        t.append("\n" + r.details.rstrip() + "\n")
+    if r.fixes:
+        t.append("\nFixes (press f):\n", style="bold")
+        from .fixes.render import describe_fix
+
+        for f in r.fixes:
+            for i, line in enumerate(describe_fix(host, f)):
+                t.append(("  " if i else "• ") + line + "\n", style="bold" if i == 0 else "")
+    if r.evidence:
+        t.append("\nEvidence:\n", style="bold")
+        t.append(json.dumps(jsonable(r.evidence), indent=2, ensure_ascii=False) + "\n", style="dim")
+    return t
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        text = ("nerdctl-doctor: what stands between Tilt, nerdctl build, BuildKit and your cluster.\n\n"
+                "↑/↓ or j/k   move between checks\n"
+                "enter        show the selected check's details\n"
+                "f            fix: shows the exact steps and asks before changing anything\n"
+                "r            re-run every check\n"
+                "e            export the JSON report (same as --json) to a file\n"
+                "?            this help\n"
+                "q            quit (the exit code is the one --json would give)\n\n"
+                "Statuses: ✓ ok · ! warn (works, with a pitfall) · ✗ fail (a Tilt build will fail) · "
+                "- skip · ? error (the check could not finish)")
+        with Vertical(id="dialog"):
+            yield Static("Help", id="dialog-title")
+            yield Static(text)
+            with Horizontal(id="buttons"):
+                yield Button("Close", id="close")
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmFix(ModalScreen[bool]):
+    """Consent: the exact steps (argv, env, diffs, privileged marked) before anything changes."""
+
+    BINDINGS = [Binding("y", "apply", "Apply"), Binding("n,escape", "cancel", "Cancel")]
+
+    def __init__(self, host, fix) -> None:
+        super().__init__()
+        self.host = host
+        self.fix = fix
+
+    def compose(self) -> ComposeResult:
+        from .fixes.render import describe_fix
+
+        lines = describe_fix(self.host, self.fix)
+        body = Text()
+        for i, line in enumerate(lines[1:]):
+            style = "bold yellow" if "[privileged]" in line else ""
+            if line.lstrip().startswith("+") and not line.lstrip().startswith("+++"):
+                style = "green"
+            elif line.lstrip().startswith("-") and not line.lstrip().startswith("---"):
+                style = "red"
+            body.append(line + "\n", style=style)
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Apply fix {lines[0]}?", style="bold"), id="dialog-title")
+            yield Static(Text("Nothing changes until you press Apply. Privileged steps run through sudo when you "
+                              "are not root.", style="dim"))
+            with VerticalScroll(id="steps-scroll"):
+                yield Static(body, id="steps")
+            with Horizontal(id="buttons"):
+                yield Button("Apply (y)", id="apply", variant="warning")
+                yield Button("Cancel (n)", id="cancel", variant="primary")
+
+    def action_apply(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#apply")
+    def _apply(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RunFix(ModalScreen[Any]):
+    """Runs the fix with live output, then shows the re-checked results."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, host, fix, all_checks, offering) -> None:
+        super().__init__()
+        self.host, self.fix, self.all_checks, self.offering = host, fix, all_checks, offering
+        self.result = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Applying {self.fix.id}: {self.fix.title}", style="bold"), id="dialog-title")
+            yield Log(id="runlog", highlight=False)
+            yield Static("", id="outcome")
+            with Horizontal(id="buttons"):
+                yield Button("Close", id="close", disabled=True)
+
+    def on_mount(self) -> None:
+        self.apply()
+
+    @work(thread=True, exclusive=True)
+    def apply(self) -> None:
+        from .fixes.apply import apply_fix
+        from .fixes.render import describe_step
+
+        def on_event(ev) -> None:
+            kind = ev[0]
+            if kind == "step-start":
+                self.app.call_from_thread(self._log, describe_step(self.host, ev[2], ev[1])[0])
+            elif kind == "output":
+                self.app.call_from_thread(self._log, "    " + ev[2])
+            elif kind == "recheck":
+                r = ev[1]
+                self.app.call_from_thread(self._log, f"re-check {r.check.id}: {r.result.status.value} — "
+                                                     f"{r.result.summary}")
+
+        res = apply_fix(self.host, self.fix, self.all_checks, self.offering, on_event)
+        self.app.call_from_thread(self._finish, res)
+
+    def _log(self, line: str) -> None:
+        self.query_one(Log).write_line(line)
+
+    def _finish(self, res) -> None:
+        self.result = res
+        if not res.applied:
+            msg = Text(f"✗ stopped: {res.message}", style="bold red")
+        elif res.resolved:
+            msg = Text("✓ applied: the problem is gone", style="bold green")
+        else:
+            msg = Text("! applied, but the problem remains (see the re-checks above)", style="bold yellow")
+        self.query_one("#outcome", Static).update(msg)
+        btn = self.query_one("#close", Button)
+        btn.disabled = False
+        btn.focus()
+
+    def action_close(self) -> None:
+        if self.result is not None:
+            self.dismiss(self.result)
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.action_close()
+
+
+class DoctorApp(App[int]):
+    TITLE = "nerdctl-doctor"
+    CSS = CSS
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "details", "Details"),
+        Binding("f", "fix", "Fix"),
+        Binding("r", "rerun", "Re-run"),
+        Binding("e", "export", "Export JSON"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit_app", "Quit"),
+    ]
+
+    def __init__(self, host, checks, strict: bool = False, all_checks=None, animate: bool = True) -> None:
+        super().__init__()
+        self.host = host
+        self.checks = list(checks)
+        self.all_checks = list(all_checks or checks)
+        self.strict = strict
+        self.animate = animate
+        self.runs: dict[str, CheckRun] = {}
+        self.nodes: dict[str, Any] = {}
+        self.running = False
+        self.frame = 0
+        self.generation = 0
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(self.host_line(), id="hostline")
+        with Horizontal(id="main"):
+            tree: Tree = Tree("checks", id="checks")
+            tree.show_root = False
+            tree.guide_depth = 2
+            yield tree
+            with VerticalScroll(id="detail-scroll"):
+                yield Static("", id="detail")
+        yield Static("", id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one(Tree)
+        cats: dict[str, Any] = {}
+        for c in self.checks:
+            if c.category not in cats:
+                cats[c.category] = tree.root.add(Text(c.category, style="bold"), expand=True, allow_expand=False)
+            self.nodes[c.id] = cats[c.category].add_leaf(status_label(None, c.title), data=c.id)
+        tree.focus()
+        first = next(iter(self.nodes.values()), None)
+        if first is not None:
+            tree.move_cursor(first)
+        if self.animate:
+            self.set_interval(0.1, self.spin)
+        self.start_run()
+
+    # ------------------------------------------------------------------ header and summary
+    def host_line(self) -> Text:
+        h = self.host.describe()
+        parts = [f"nerdctl-doctor {__version__}", f"{h['platform']} {h['distro']}", h["mode"],
+                 f"namespace {h['namespace']}"]
+        n = self.runs.get("nerdctl.installed")
+        parts.append("nerdctl " + (n.result.evidence.get("path", "missing") if n else "…"))
+        b = self.runs.get("buildkit.host")
+        if b:
+            parts.append("BuildKit " + (b.result.evidence.get("selected") or "none"))
+        else:
+            parts.append("BuildKit …")
+        if h["root"] != "/":
+            parts.append(f"root {h['root']}")
+        return Text(" · ".join(parts))
+
+    def update_summary(self) -> None:
+        counts = {s: 0 for s in Status}
+        for r in self.runs.values():
+            counts[r.result.status] += 1
+        t = Text()
+        if self.running:
+            t.append(f"{SPINNER[self.frame % len(SPINNER)]} running {len(self.runs)}/{len(self.checks)} ",
+                     style="cyan")
+        for s in Status:
+            t.append(f"{SYMBOL[s]} {counts[s]} {s.value}   ", style=STYLE[s])
+        self.query_one("#summary", Static).update(t)
+
+    def spin(self) -> None:
+        if not self.running:
+            return
+        self.frame += 1
+        for c in self.checks:
+            if c.id not in self.runs:
+                self.nodes[c.id].set_label(status_label(None, c.title, self.frame))
+        self.update_summary()
+
+    # ------------------------------------------------------------------ running
+    def start_run(self) -> None:
+        self.generation += 1
+        self.running = True
+        self.runs = {}
+        for c in self.checks:
+            self.nodes[c.id].set_label(status_label(None, c.title))
+        self.update_summary()
+        self.query_one("#hostline", Static).update(self.host_line())
+        self.show_detail()
+        self.run_engine(self.generation, self.host if self.generation == 1 else self.host.fresh())
+
+    @work(thread=True, exclusive=True, group="engine")
+    def run_engine(self, generation: int, host) -> None:
+        for ev in run_checks(self.checks, host):
+            self.call_from_thread(self.on_engine_event, generation, ev)
+
+    def on_engine_event(self, generation: int, ev) -> None:
+        if generation != self.generation:
+            return
+        if isinstance(ev, CheckFinished):
+            self.record(ev.run)
+        elif isinstance(ev, RunFinished):
+            for r in ev.runs:
+                if r.check.id not in self.runs:
+                    self.record(r)
+            self.running = False
+            self.update_summary()
+            self.query_one("#hostline", Static).update(self.host_line())
+        elif isinstance(ev, CheckStarted):
+            pass
+
+    def record(self, run: CheckRun) -> None:
+        self.runs[run.check.id] = run
+        node = self.nodes.get(run.check.id)
+        if node is not None:
+            node.set_label(status_label(run, run.check.title))
+        self.update_summary()
+        if run.check.id in ("nerdctl.installed", "buildkit.host"):
+            self.query_one("#hostline", Static).update(self.host_line())
+        if run.check.id == self.selected_id():
+            self.show_detail()
+
+    # ------------------------------------------------------------------ selection and detail
+    def selected_id(self) -> str | None:
+        node = self.query_one(Tree).cursor_node
+        return node.data if node is not None else None
+
+    def show_detail(self) -> None:
+        cid = self.selected_id()
+        by = {c.id: c for c in self.checks}
+        if cid not in by:
+            return
+        self.query_one("#detail", Static).update(detail_text(self.runs.get(cid), by[cid], self.host))
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event) -> None:
+        self.show_detail()
+        self.query_one("#detail-scroll").scroll_home(animate=False)
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event) -> None:
+        self.show_detail()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(Tree).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(Tree).action_cursor_up()
+
+    def action_details(self) -> None:
+        self.show_detail()
+        self.query_one("#detail-scroll").focus()
+
+    # ------------------------------------------------------------------ actions
+    def action_rerun(self) -> None:
+        self.start_run()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        from .report import json_document
+
+        runs = [self.runs[c.id] for c in self.checks if c.id in self.runs]
+        doc = json_document(self.host, runs, self.strict)
+        name = f"nerdctl-doctor-report-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
+        path = os.path.abspath(name)
+        try:
+            from .fixes.apply import atomic_write
+
+            atomic_write(path, (json.dumps(jsonable(doc), indent=2, ensure_ascii=False) + "\n").encode())
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"report written to {path}")
+
+    def action_fix(self) -> None:
+        cid = self.selected_id()
+        run = self.runs.get(cid) if cid else None
+        if run is None or not run.result.fixes or run.result.status == Status.OK:
+            self.notify("the selected check offers no fix", severity="warning")
+            return
+        fix = run.result.fixes[0]
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.push_screen(RunFix(self.host, fix, self.all_checks, cid), self.after_fix)
+            else:
+                self.notify(f"{fix.id}: cancelled, nothing changed")
+
+        self.push_screen(ConfirmFix(self.host, fix), confirmed)
+
+    def after_fix(self, res) -> None:
+        if res is None:
+            return
+        for r in res.recheck:
+            if r.check.id in self.nodes:
+                self.record(r)
+        self.show_detail()
+
+    def action_quit_app(self) -> None:
+        self.exit(exit_code_for([r.result.status for r in self.runs.values()], self.strict))
+
+
+def run_tui(host, checks, strict: bool = False, all_checks=None) -> int:
+    app = DoctorApp(host, checks, strict, all_checks)
+    code = app.run()
+    return int(code) if isinstance(code, int) else 0

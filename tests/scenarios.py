@@ -1,0 +1,80 @@
+"""Named host states for the TUI snapshots, the screenshots and manual trials. Each builder puts a harness
+Sandbox into that state with stand-ins (no real containerd needed) and returns the --mode to diagnose it with."""
+from __future__ import annotations
+
+import json
+
+UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
+OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n'
+
+
+def _common(sb) -> None:
+    sb.write("/etc/os-release", OS_RELEASE)
+    sb.env["STANDIN_NERDCTL_STATE"] = str(sb.base / "nerdctl-state")
+    sb.env["STANDIN_NERDCTL_NAMESPACES"] = "k8s.io"
+
+
+def healthy(sb) -> str:
+    """Rootful containerd + a containerd-worker buildkitd for k8s.io, kubeadm-style cluster, current Tilt."""
+    _common(sb)
+    sb.install("nerdctl")
+    sb.install("buildctl")
+    sb.script("tilt", 'echo "v0.33.17, built 2024-06-12"\n')
+    sb.hung_socket("/run/containerd/containerd.sock")
+    sb.write("/etc/nerdctl/nerdctl.toml", 'namespace = "k8s.io"\n')
+    sb.write("/etc/buildkit/buildkitd.toml",
+             '[worker.oci]\n  enabled = false\n\n[worker.containerd]\n  enabled = true\n  namespace = "k8s.io"\n')
+    sb.start_buildkitd("--config=/etc/buildkit/buildkitd.toml", addr="unix:///run/buildkit-k8s.io/buildkitd.sock",
+                       env={"STANDIN_CONTAINERD_UUID": UUID})
+    sb.write(f"{sb.home}/.kube/config", kubeconfig("kubernetes-admin@kubernetes", "kubernetes"))
+    sb.write("/var/lib/kubelet/kubeadm-flags.env",
+             'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock"\n')
+    return "rootful"
+
+
+def rd_broken(sb) -> str:
+    """Rancher Desktop on moby, ~/.rd/bin not on PATH, a stale /usr/local/bin/nerdctl link, app not running."""
+    _common(sb)
+    rd = sb.home / ".rd" / "bin"
+    sb.install("nerdctl", where=rd)
+    sb.script("rdctl", 'echo "Error: failed to get backend state: connect: connection refused" >&2; exit 1\n',
+              where=rd)
+    sb.write(f"{sb.home}/.config/rancher-desktop/settings.json",
+             json.dumps({"version": 10, "containerEngine": {"name": "moby"},
+                         "application": {"pathManagementStrategy": "manual"}}))
+    sb.symlink("/usr/local/bin/nerdctl", "/Applications/Rancher Desktop.app/Contents/Resources/resources/darwin/bin/nerdctl")
+    sb.write(f"{sb.home}/.kube/config", kubeconfig("rancher-desktop", "rancher-desktop"))
+    sb.script("tilt", 'echo "v0.33.6, built 2023-10-02"\n')
+    return "rootful"
+
+
+def rootless_oci(sb) -> str:
+    """Rootless containerd with `install-buildkit` (OCI worker): builds work, local base images are invisible."""
+    _common(sb)
+    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless-setuptool.sh",
+                 "containerd-rootless.sh"):
+        sb.script(tool, "exit 0\n")
+    sb.install("systemctl")
+    sb.install("nerdctl")
+    sb.install("buildctl")
+    sb.script("tilt", 'echo "v0.33.17, built 2024-06-12"\n')
+    sb.write("/etc/subuid", "tester:100000:65536\n")
+    sb.write("/etc/subgid", "tester:100000:65536\n")
+    sb.write(f"{sb.xdg}/containerd-rootless/child_pid", "4242\n")
+    sb.hung_socket("/proc/4242/root/run/containerd/containerd.sock")
+    sb.write(f"{sb.home}/.config/systemd/user/buildkit.service",
+             "[Service]\nExecStart=rootlesskit buildkitd --oci-worker=true --oci-worker-rootless=true "
+             "--containerd-worker=false\n")
+    sb.script("runc", "exit 0\n")
+    sb.start_buildkitd("--oci-worker=true", "--oci-worker-rootless=true", "--containerd-worker=false",
+                       addr=f"unix://{sb.xdg}/buildkit/buildkitd.sock")
+    return "rootless"
+
+
+SCENARIOS = {"healthy": healthy, "rd-broken": rd_broken, "rootless-oci": rootless_oci}
+
+
+def kubeconfig(context: str, cluster: str) -> str:
+    return (f"apiVersion: v1\nkind: Config\ncurrent-context: {context}\ncontexts:\n- name: {context}\n  context:\n"
+            f"    cluster: {cluster}\n    user: u\nclusters:\n- name: {cluster}\n  cluster:\n"
+            "    server: https://127.0.0.1:6443\nusers:\n- name: u\n  user: {}\n")
