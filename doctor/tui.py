@@ -30,9 +30,9 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 CSS = """
 Screen { layout: vertical; }
-#hostline { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+#hostline { height: auto; max-height: 2; background: $primary-background; color: $text; padding: 0 1; }
 #main { height: 1fr; }
-#checks { width: 44%; min-width: 30; border: round $primary; }
+#checks { width: 46%; min-width: 34; border: round $primary; }
 #detail-scroll { width: 1fr; border: round $secondary; }
 #detail { padding: 0 1; }
 #summary { height: 1; padding: 0 1; }
@@ -47,11 +47,14 @@ ConfirmFix, RunFix, HelpScreen { align: center middle; }
 """
 
 
-def status_label(run: CheckRun | None, title: str, frame: int = 0) -> Text:
+def status_label(run: CheckRun | None, check, frame: int = 0) -> Text:
+    name = check.id.split(".", 1)[1] if check.id.startswith(check.category + ".") else check.id
     if run is None:
-        return Text.assemble((f"{SPINNER[frame % len(SPINNER)]} ....  ", "cyan"), title)
-    st = run.result.status
-    return Text.assemble((f"{SYMBOL[st]} {st.value:<5} ", STYLE[st]), title)
+        head = (f"{SPINNER[frame % len(SPINNER)]} ....  ", "cyan")
+    else:
+        st = run.result.status
+        head = (f"{SYMBOL[st]} {st.value:<5} ", STYLE[st])
+    return Text.assemble(head, (name, "bold"), ("  " + check.title, "dim"), no_wrap=True, overflow="ellipsis")
 
 
 def detail_text(run: CheckRun | None, check, host) -> Text:
@@ -78,8 +81,40 @@ def detail_text(run: CheckRun | None, check, host) -> Text:
                 t.append(("  " if i else "• ") + line + "\n", style="bold" if i == 0 else "")
     if r.evidence:
         t.append("\nEvidence:\n", style="bold")
-        t.append(json.dumps(jsonable(r.evidence), indent=2, ensure_ascii=False) + "\n", style="dim")
+        t.append("\n".join(evidence_lines(jsonable(r.evidence))) + "\n", style="dim")
     return t
+
+
+def _scalar(v) -> str:
+    return json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+
+
+def evidence_lines(value, indent: int = 0) -> list[str]:
+    """Evidence as readable lines: scalars inline, mappings nested, lists of records one line each."""
+    pad = "  " * indent
+    out: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{pad}{k}:")
+                out += evidence_lines(v, indent + 1)
+            else:
+                out.append(f"{pad}{k}: {_scalar(v) if not isinstance(v, (dict, list)) else json.dumps(v)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                flat = all(not isinstance(x, (dict, list)) for x in item.values())
+                if flat:
+                    out.append(f"{pad}- " + ", ".join(f"{k}={_scalar(v)}" for k, v in item.items()))
+                else:
+                    sub = evidence_lines(item, indent + 1)
+                    out.append(f"{pad}- " + sub[0].strip() if sub else f"{pad}-")
+                    out += sub[1:]
+            else:
+                out.append(f"{pad}- {_scalar(item) if not isinstance(item, list) else json.dumps(item)}")
+    else:
+        out.append(pad + _scalar(value))
+    return out
 
 
 class HelpScreen(ModalScreen[None]):
@@ -222,13 +257,14 @@ class RunFix(ModalScreen[Any]):
 class DoctorApp(App[int]):
     TITLE = "nerdctl-doctor"
     CSS = CSS
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
+        Binding("j", "cursor_down", "Move", key_display="↑↓ j/k"),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "details", "Details"),
+        Binding("enter", "details", "Details", priority=True),
         Binding("f", "fix", "Fix"),
         Binding("r", "rerun", "Re-run"),
-        Binding("e", "export", "Export JSON"),
+        Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_app", "Quit"),
     ]
@@ -265,20 +301,23 @@ class DoctorApp(App[int]):
         for c in self.checks:
             if c.category not in cats:
                 cats[c.category] = tree.root.add(Text(c.category, style="bold"), expand=True, allow_expand=False)
-            self.nodes[c.id] = cats[c.category].add_leaf(status_label(None, c.title), data=c.id)
+            self.nodes[c.id] = cats[c.category].add_leaf(status_label(None, c), data=c.id)
         tree.focus()
-        first = next(iter(self.nodes.values()), None)
-        if first is not None:
-            tree.move_cursor(first)
+        self.call_after_refresh(self._first_cursor)
         if self.animate:
             self.set_interval(0.1, self.spin)
         self.start_run()
 
+    def _first_cursor(self) -> None:
+        first = next(iter(self.nodes.values()), None)
+        if first is not None:
+            self.query_one(Tree).move_cursor(first)
+        self.show_detail()
+
     # ------------------------------------------------------------------ header and summary
     def host_line(self) -> Text:
         h = self.host.describe()
-        parts = [f"nerdctl-doctor {__version__}", f"{h['platform']} {h['distro']}", h["mode"],
-                 f"namespace {h['namespace']}"]
+        parts = [f"{h['platform']} {h['distro']}", h["mode"], f"namespace {h['namespace']}"]
         n = self.runs.get("nerdctl.installed")
         parts.append("nerdctl " + (n.result.evidence.get("path", "missing") if n else "…"))
         b = self.runs.get("buildkit.host")
@@ -308,7 +347,7 @@ class DoctorApp(App[int]):
         self.frame += 1
         for c in self.checks:
             if c.id not in self.runs:
-                self.nodes[c.id].set_label(status_label(None, c.title, self.frame))
+                self.nodes[c.id].set_label(status_label(None, c, self.frame))
         self.update_summary()
 
     # ------------------------------------------------------------------ running
@@ -317,7 +356,7 @@ class DoctorApp(App[int]):
         self.running = True
         self.runs = {}
         for c in self.checks:
-            self.nodes[c.id].set_label(status_label(None, c.title))
+            self.nodes[c.id].set_label(status_label(None, c))
         self.update_summary()
         self.query_one("#hostline", Static).update(self.host_line())
         self.show_detail()
@@ -347,7 +386,7 @@ class DoctorApp(App[int]):
         self.runs[run.check.id] = run
         node = self.nodes.get(run.check.id)
         if node is not None:
-            node.set_label(status_label(run, run.check.title))
+            node.set_label(status_label(run, run.check))
         self.update_summary()
         if run.check.id in ("nerdctl.installed", "buildkit.host"):
             self.query_one("#hostline", Static).update(self.host_line())

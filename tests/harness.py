@@ -48,8 +48,14 @@ def validate(doc: dict, name: str = "report") -> dict:
 
 
 class Sandbox:
-    def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="nd", dir="/tmp"))
+    def __init__(self, base: str | None = None) -> None:
+        """A fresh sandbox; ``base`` fixes its path (for deterministic snapshots), replacing what was there."""
+        if base:
+            shutil.rmtree(base, ignore_errors=True)
+            os.makedirs(base)
+            self.base = Path(base)
+        else:
+            self.base = Path(tempfile.mkdtemp(prefix="nd", dir="/tmp"))
         self.root = self.base / "root"
         self.home = self.base / "home"
         self.xdg = self.base / "xdg"
@@ -222,6 +228,12 @@ class Sandbox:
         return Host(**kw)
 
     def cleanup(self) -> None:
+        # daemons that stand-in tools started on their own (systemctl, the setuptool) leave pid files behind
+        for pidfile in list(self.base.rglob("*.pid")):
+            try:
+                os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
         for p in self._procs:
             if p.poll() is None:
                 try:
