@@ -32,7 +32,7 @@ CSS = """
 Screen { layout: vertical; }
 #hostline { height: auto; max-height: 2; background: $primary-background; color: $text; padding: 0 1; }
 #main { height: 1fr; }
-#checks { width: 46%; min-width: 34; border: round $primary; }
+#checks { width: 46%; min-width: 34; border: round $primary; overflow-x: hidden; }
 #detail-scroll { width: 1fr; border: round $secondary; }
 #detail { padding: 0 1; }
 #summary { height: 1; padding: 0 1; }
