@@ -162,6 +162,8 @@ class Sandbox:
             e["STANDIN_BUILDKITD_HANG"] = "1"
         e.update(env or {})
         sock = self.path(addr[len("unix://"):])
+        if e["STANDIN_ROOT"] != str(self.root) and sock.is_relative_to(self.root):  # another root (the VM's)
+            sock = Path(e["STANDIN_ROOT"]) / addr[len("unix://"):].lstrip("/")
         argv = [str(exe), f"--addr={addr}", *flags]
         proc = subprocess.Popen(argv, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 start_new_session=True)
