@@ -113,9 +113,11 @@ def main() -> int:
         ok &= worst <= tmo + 1
         print(f"hung BuildKit socket, --timeout {tmo:g}: worst {worst:.2f} s (budget {tmo + 1:.1f} s): {verdict}")
     finally:
-        if ctd:
-            ctd.stop()
-        sb.cleanup()
+        try:
+            if ctd:
+                ctd.stop()
+        finally:
+            sb.cleanup()
     return 0 if ok or not args.check else 1
 
 

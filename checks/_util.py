@@ -16,6 +16,17 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
+def read_version(out, tool: str, ev: dict):
+    """(version, None) from a `--version`-style Outcome, or (None, an error Result saying why not)."""
+    if not out.ok:
+        return None, Result.error(f"cannot read {tool}'s version: {out.describe()}", evidence=ev)
+    v = parse_version(out.stdout)
+    ev["version"] = vstr(v)
+    if v is None:
+        return None, Result.error(f"cannot read {tool}'s version from {out.stdout.strip()!r}", evidence=ev)
+    return v, None
+
+
 def vstr(v: tuple[int, ...] | None) -> str:
     return ".".join(str(x) for x in v) if v else "unknown"
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from ..facts import (buildkit_candidates as candidates, config_home, containerd_server, containerd_target,
                      data_home, nerdctl_config, physical_address, runtime_dir)
-from ..host import HostFileError, Outcome, unix_path
+from ..host import HostFileError, unix_path
 from ..model import AdviceStep, EditStep, Fix, Result, RunStep, check
-from ._util import parse_version, vstr
+from ._util import read_version, vstr
 
 MIN_BUILDCTL = (0, 10, 0)
 LABEL = "org.mobyproject.buildkit.worker."
@@ -54,12 +54,9 @@ def buildctl(host, deps) -> Result:
             evidence=ev,
             fixes=[install_fix(host)],
         )
-    if not out.ok:
-        return Result.error(f"cannot read buildctl's version: {out.describe()}", evidence=ev)
-    v = parse_version(out.stdout)
-    ev["version"] = vstr(v)
-    if v is None:
-        return Result.error(f"cannot read buildctl's version from {out.stdout.strip()!r}", evidence=ev)
+    v, err = read_version(out, "buildctl", ev)
+    if err:
+        return err
     path = host.which("buildctl") if not host.vm else None
     if path:
         ev["path"] = path

@@ -7,7 +7,7 @@ from typing import Any
 from ..facts import NERDCTL_TOML_KEYS, nerdctl_config
 from ..host import RD_RESOURCE_DIRS
 from ..model import Result, check
-from ._util import parse_version, vstr
+from ._util import read_version, vstr
 
 MIN_VERSION = (0, 18, 0)
 WHY_127 = "Tilt's custom_build fails with `exit status 127` (command not found on Tilt's PATH)"
@@ -83,16 +83,12 @@ def installed(host, deps) -> Result:
 def version(host, deps) -> Result:
     out = host.run(["nerdctl", "--version"])
     ev = {"command": out.to_json()}
-    if not out.ok:
-        text = out.output
-        if "Rancher Desktop is not running" in text:
-            return Result.fail("Rancher Desktop is not running: its nerdctl wrapper cannot answer", evidence=ev,
-                               details=text)
-        return Result.error(f"cannot read nerdctl's version: {out.describe()}", evidence=ev)
-    v = parse_version(out.stdout)
-    ev["version"] = vstr(v)
-    if v is None:
-        return Result.error(f"cannot read nerdctl's version from {out.stdout.strip()!r}", evidence=ev)
+    if not out.ok and "Rancher Desktop is not running" in out.output:
+        return Result.fail("Rancher Desktop is not running: its nerdctl wrapper cannot answer", evidence=ev,
+                           details=out.output)
+    v, err = read_version(out, "nerdctl", ev)
+    if err:
+        return err
     if v < MIN_VERSION:
         return Result.fail(
             f"nerdctl {vstr(v)} is older than 0.18: no namespace-aware BuildKit sockets and no direct image output",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from ..model import Result, check
-from ._util import parse_version, vstr
+from ._util import read_version, vstr
 
 MIN_ENV = (0, 33, 5)  # custom_build(env=, dir=)
 MIN_PULL_POLICY = (0, 33, 9)  # IfNotPresent instead of Never for skips_local_docker images
@@ -42,12 +42,9 @@ def installed(host, deps) -> Result:
         if tilts:
             return Result.warn("tilt is not on this PATH, but a Tilt is running with nerdctl on its PATH", evidence=ev)
         return Result.fail("tilt is not on PATH", evidence=ev)
-    if not out.ok:
-        return Result.error(f"cannot read Tilt's version: {out.describe()}", evidence=ev)
-    v = parse_version(out.stdout)
-    ev["version"] = vstr(v)
-    if v is None:
-        return Result.error(f"cannot read Tilt's version from {out.stdout.strip()!r}", evidence=ev)
+    v, err = read_version(out, "Tilt", ev)
+    if err:
+        return err
     if v < MIN_ENV:
         return Result.fail(f"Tilt v{vstr(v)} is older than v0.33.5: custom_build has no env=", evidence=ev)
     if v < MIN_PULL_POLICY:

@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any
 
-from .cli import EXIT_USAGE, UsageError, add_common
+from .cli import UsageError, add_common
 
 PREFLIGHT_IDS = ("nerdctl.installed", "buildkit.buildctl", "buildkit.host", "containerd.socket")
 VM_IDS = ("rd.engine",)

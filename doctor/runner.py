@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .model import Check, CheckRun, Result, Status
+from .model import Check, CheckRun, Result
 
 GRACE = 0.5  # seconds a check may take beyond one --timeout (its own bookkeeping)
 RUN_GRACE = 0.9  # the whole run ends within --timeout + this

@@ -20,7 +20,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Log, Static, Tree
 
-from . import __version__
 from .model import CheckRun, Status, exit_code_for, jsonable
 from .runner import CheckFinished, CheckStarted, RunFinished, run_checks
 
