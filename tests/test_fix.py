@@ -186,3 +186,49 @@ def test_privileged_run_step_goes_through_sudo_when_not_root(sandbox):
     assert argv == ["x"] and env == {"A": "1"}
     with pytest.raises(StepError):
         run_argv(h, RunStep(["setuptool"], env={"CONTAINERD_NAMESPACE": "bad ns; rm -rf /"}))
+
+
+def _on_a_terminal(sb, args, answer):
+    """Run `nerdctl-doctor ARGS` with a pty as stdin and stdout, answer the prompt, return (exit code, screen)."""
+    import pty
+    import select
+    import subprocess
+
+    from harness import doctor_argv
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*doctor_argv(), *args], env=sb.env, stdin=slave, stdout=slave, stderr=slave,
+                            close_fds=True)
+    os.close(slave)
+    out = b""
+    answered = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not answered and b"[y/N]" in out:
+            os.write(master, answer.encode() + b"\n")
+            answered = True
+        if proc.poll() is not None and not r:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    return proc.returncode, out.decode(errors="replace")
+
+
+def test_on_a_terminal_it_shows_the_steps_and_asks(oci_host):
+    before = tree_bytes(oci_host)
+    code, screen = _on_a_terminal(oci_host, ["fix", "buildkit.configure-containerd-worker", "--mode", "rootful"], "n")
+    assert code == 2, screen
+    assert "edit: /etc/buildkit/buildkitd.toml" in screen and "Apply buildkit.configure-containerd-worker?" in screen
+    assert tree_bytes(oci_host) == before
+    code, screen = _on_a_terminal(oci_host, ["fix", "buildkit.configure-containerd-worker", "--mode", "rootful"], "y")
+    assert code == 0, screen
+    assert "the problem is gone" in screen
