@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Check, Result
+from ..model import Result
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -29,12 +29,3 @@ def read_version(out, tool: str, ev: dict):
 
 def vstr(v: tuple[int, ...] | None) -> str:
     return ".".join(str(x) for x in v) if v else "unknown"
-
-
-def not_implemented(id: str, title: str, requires: tuple[str, ...] = ()) -> Check:
-    """A registered check whose implementation has not landed yet: an honest skip."""
-
-    def func(host, deps) -> Result:
-        return Result.skip("not implemented yet")
-
-    return Check(id=id, category=id.split(".", 1)[0], title=title, func=func, requires=requires)

@@ -17,10 +17,11 @@ import threading
 import tomllib
 from typing import Any
 
-from ..facts import (buildkit_candidates as candidates, config_home, containerd_server, containerd_target,
-                     data_home, nerdctl_config, physical_address, runtime_dir)
+from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config,
+                     nerdctl_version, physical_address, runtime_dir)
+from ..fixes import buildkit as fixes
 from ..host import HostFileError, unix_path
-from ..model import AdviceStep, EditStep, Fix, Result, RunStep, check
+from ..model import Fix, Result, check
 from ._util import read_version, vstr
 
 MIN_BUILDCTL = (0, 10, 0)
@@ -30,8 +31,9 @@ K3S_CONTAINERD = "/run/k3s/containerd/containerd.sock"
 SETUPTOOL = "containerd-rootless-setuptool.sh"
 NO_HOST_HINT = ("`buildctl` needs to be installed and `buildkitd` needs to be running, see "
                 "https://github.com/moby/buildkit")
-ROOTLESS_HINT = ("Hint: you can install BuildKit as follows: `$ containerd-rootless-setuptool.sh install-buildkit` "
-                 "(OCI worker) or `$ containerd-rootless-setuptool.sh install-buildkit-containerd` (containerd worker)")
+ROOTLESS_HINT = (", and `containerd-rootless-setuptool.sh install-buildkit` for OCI worker or "
+                 "`containerd-rootless-setuptool.sh install-buildkit-containerd` for containerd worker")
+OCI_RUNTIMES = ("runc", "buildkit-runc")
 COST = ("nerdctl cannot write the image straight into containerd: it exports a tarball and loads it (slower), and "
         "images in containerd's {ns} namespace, including ones you built earlier, are invisible to FROM "
         "(\"pull access denied\" / \"not found\" for a local base image)")
@@ -43,7 +45,7 @@ BUILDCTL_TIMEOUT_NOTE = "a BuildKit daemon that accepts connections but never an
 
 @check("buildkit.buildctl", title="buildctl (BuildKit client) on PATH")
 def buildctl(host, deps) -> Result:
-    out = host.run(["buildctl", "--version"], vm=host.vm)
+    out = host.run_vm(["buildctl", "--version"])
     ev: dict[str, Any] = {"command": out.to_json()}
     if out.kind == "not-found":
         return Result.fail(
@@ -57,7 +59,7 @@ def buildctl(host, deps) -> Result:
     v, err = read_version(out, "buildctl", ev)
     if err:
         return err
-    path = host.which("buildctl") if not host.vm else None
+    path = host.which("buildctl") if not host.vm else None  # inside the VM: the front-end's own
     if path:
         ev["path"] = path
     if v < MIN_BUILDCTL:
@@ -71,12 +73,27 @@ def buildctl(host, deps) -> Result:
     return Result.ok(f"buildctl {vstr(v)}", evidence=ev)
 
 
+def _version(d: dict) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in (d.get("version") or "0").split(".")[:2])
+    except ValueError:
+        return (0,)
+
+
+def _debian_release(d: dict) -> int:
+    return _version(d)[0] if d.get("id") == "debian" else 0
+
+
 def install_fix(host) -> Fix:
     d = host.distro()
     ids = {d.get("id", "")} | set((d.get("like") or "").split())
+    debian_has_buildkit = _debian_release(d) >= 13 or (d.get("id") == "ubuntu" and _version(d) >= (24, 4))
     if host.vm:
-        text = ("Rancher Desktop ships BuildKit inside its VM: select the containerd engine (Preferences > Container "
-                "Engine) and restart Rancher Desktop.")
+        text = (f"BuildKit runs inside {host.frontend.label}; the front-end ships it: restart the front-end with "
+                "its containerd runtime/engine rather than installing BuildKit on this machine.")
+    elif host.platform == "darwin":
+        text = ("macOS runs no containerd or BuildKit itself: use a front-end that runs them in a VM (Rancher "
+                "Desktop with the containerd engine, colima with --runtime containerd, or Lima).")
     else:
         lines = ["Install BuildKit (buildctl and buildkitd, 0.10 or newer):",
                  "- the nerdctl-full bundle (https://github.com/containerd/nerdctl/releases) contains nerdctl, "
@@ -87,8 +104,10 @@ def install_fix(host) -> Fix:
         elif ids & {"fedora", "rhel", "centos"}:
             lines.append("- Fedora: `dnf install buildkit` where packaged, else the nerdctl-full bundle")
         elif ids & {"debian", "ubuntu"}:
-            lines.append("- Debian/Ubuntu: `apt-get install buildkit` where packaged (Debian 13+), else the "
-                         "nerdctl-full bundle")
+            if debian_has_buildkit:
+                lines.append(f"- {host.distro_label()}: `sudo apt-get install buildkit`")
+            else:
+                lines.append(f"- {host.distro_label()} has no buildkit package: use the nerdctl-full bundle")
         elif ids & {"opensuse", "suse", "sles", "opensuse-tumbleweed"}:
             lines.append("- openSUSE: `zypper install buildkit`")
         else:
@@ -98,15 +117,17 @@ def install_fix(host) -> Fix:
         else:
             lines.append("Then `sudo systemctl enable --now buildkit` with a containerd-worker buildkitd.toml.")
         text = "\n".join(lines)
-    return Fix("buildkit.install", "Install BuildKit (buildctl and buildkitd)", [AdviceStep(text)],
-               rechecks=("buildkit.buildctl", "buildkit.host", "buildkit.worker"))
+    return fixes.install(text)
 
 
 # --------------------------------------------------------------------------- host selection
 
 
 def classify_buildctl_error(text: str) -> str:
+    """A candidate's outcome from buildctl's stderr (shared/upstream files 20-26)."""
     t = text.lower()
+    if "error reading server preface" in t or "deadline exceeded" in t:
+        return "timeout"  # a daemon that accepts and never answers: buildctl gives up after 20 s
     if "no such file or directory" in t:
         return "missing"
     if "connection refused" in t:
@@ -136,7 +157,7 @@ def ping(host, address: str) -> dict:
             if not _stat.S_ISSOCK(st.st_mode):
                 rec.update(outcome="not-a-socket", detail=f"{host.show(p)} is not a socket")
                 return rec
-        out = host.run(["buildctl", f"--addr={physical_address(host, address)}", "debug", "workers"], vm=host.vm)
+        out = host.run_vm(["buildctl", f"--addr={physical_address(host, address)}", "debug", "workers"])
         rec["command"] = out.to_json()
         if out.ok:
             rec["outcome"] = "answered"
@@ -145,7 +166,8 @@ def ping(host, address: str) -> dict:
                 if lst:
                     rec["listener"] = lst
         elif out.kind == "timeout":
-            rec.update(outcome="timeout", detail=f"did not answer within {host.timeout:g}s")
+            rec.update(outcome="timeout", detail=f"did not answer within {host.timeout:g}s (real buildctl gives up "
+                                                 "after 20 s, and nerdctl waits that long on every build)")
         elif out.kind == "not-found":
             rec.update(outcome="no-buildctl", detail='exec: "buildctl": executable file not found in $PATH')
         elif out.kind == "exited":
@@ -184,15 +206,30 @@ def buildkitd_installed(host) -> bool:
     return bool(service_units(host))
 
 
+def candidate_error(c: dict) -> str:
+    """What nerdctl says of one candidate: buildctl's exit status (its stderr is thrown away)."""
+    return 'exec: "buildctl": executable file not found in $PATH' if c["outcome"] == "no-buildctl" else "exit status 1"
+
+
 def nerdctl_no_host_message(host, probed: list[dict]) -> str:
-    lines = [NO_HOST_HINT]
-    if host.rootless:
-        lines.append(ROOTLESS_HINT)
-    lines.append(f"no buildkit host is available, tried {len(probed)} candidates: ")
-    for c in probed:
-        why = c.get("detail") or c["outcome"]
-        lines.append(f"failed to ping to host {c['address']}: {why}")
-    return "\n".join(lines)
+    """The log line and error nerdctl prints when no candidate answers (UPSTREAM.md section 1), for the
+    installed nerdctl's version."""
+    hint = NO_HOST_HINT + (ROOTLESS_HINT if host.rootless else "")
+    errors = [f"failed to ping to host {c['address']}: {candidate_error(c)}" for c in probed]
+    v = nerdctl_version(host)
+    if v is not None and v < (1, 6, 0):
+        joined = f"{len(errors)} errors occurred:\n" + "\n".join(f"\t* {e}" for e in errors)
+    else:
+        joined = "\n".join(errors)
+    log = f'level=error msg="{hint}" error="{joined}"'
+    return log + "\n" + f"no buildkit host is available, tried {len(probed)} candidates: " + joined
+
+
+def dead_host_message(host) -> str:
+    v = nerdctl_version(host)
+    if v is not None and v >= (2, 1, 3):
+        return "exit status 1"
+    return f"{NO_HOST_HINT}{ROOTLESS_HINT if host.rootless else ''}: exit status 1"
 
 
 @check("buildkit.host", title="BuildKit daemon nerdctl will use", requires=("buildkit.buildctl",))
@@ -201,7 +238,7 @@ def buildkit_host(host, deps) -> Result:
     selected = next((c["address"] for c in probed if c["outcome"] == "answered"), None)
     evidence: dict[str, Any] = {"candidates": probed, "selected": selected, "namespace": host.namespace}
     if host.vm:
-        evidence["where"] = "inside the Rancher Desktop VM (rdctl shell)"
+        evidence["where"] = f"inside {host.frontend.label}"
     explicit = probed[0]["source"] if probed and probed[0]["source"] in ("flag", "env") else None
     if selected is None:
         if explicit:
@@ -210,9 +247,12 @@ def buildkit_host(host, deps) -> Result:
             return Result.fail(
                 f"{name}={c['address']} does not answer ({c['outcome']}); nerdctl does not fall back to the "
                 "default sockets",
-                details=f"nerdctl pings only {c['address']} and fails the build: {c.get('detail', '')}\n"
+                details=f"nerdctl pings only {c['address']} and fails the build with:\n{dead_host_message(host)}\n"
+                        f"({c.get('detail', '')})\n"
                         f"Unset {name} to let nerdctl try the namespace-aware default sockets, or start a daemon there.",
                 evidence=evidence,
+                action=f"unset {name} (nerdctl does not fall back while it is set), or start a buildkitd at "
+                       f"{c['address']}",
             )
         msg = nerdctl_no_host_message(host, probed)
         return Result.fail(
@@ -242,16 +282,13 @@ def buildkit_host(host, deps) -> Result:
 
 
 def no_host_fixes(host) -> list[Fix]:
-    if host.vm:
-        return [install_fix(host)]
-    if not buildkitd_installed(host):
+    if host.vm or not buildkitd_installed(host):
         return [install_fix(host)]
     if host.rootless:
         f = install_containerd_worker_fix(host)
         return [f] if f else []
-    return [Fix("buildkit.enable-service", "Start buildkitd and enable it at boot",
-                [RunStep(["systemctl", "enable", "--now", "buildkit"], privileged=True)],
-                rechecks=("buildkit.host", "buildkit.worker", "buildkit.daemon"))]
+    unit = system_unit(host)
+    return [fixes.enable_service()] if unit else []
 
 
 # --------------------------------------------------------------------------- workers
@@ -312,30 +349,24 @@ def parse_workers_verbose(text: str) -> list[dict]:
 
 
 def read_workers(host, address: str) -> tuple[list[dict] | None, dict]:
-    """The daemon's workers as nerdctl reads them; falls back to `-v` parsing. (workers, evidence)."""
+    """The daemon's workers exactly as nerdctl reads them before every build: `debug workers --format
+    '{{json .}}'`. When that fails nerdctl aborts the build, so there is no fallback. (workers, evidence)."""
 
     def compute():
         phys = physical_address(host, address)
-        out = host.run(["buildctl", f"--addr={phys}", "debug", "workers", "--format", "{{json .}}"], vm=host.vm)
+        out = host.run_vm(["buildctl", f"--addr={phys}", "debug", "workers", "--format", "{{json .}}"])
         ev: dict[str, Any] = {"command": out.to_json()}
-        if out.ok:
-            try:
-                data = json.loads(out.stdout)
-                if isinstance(data, list) and all(isinstance(w, dict) for w in data):
-                    return data, ev
-                ev["parse_error"] = "not a JSON array of worker records"
-            except json.JSONDecodeError as exc:
-                ev["parse_error"] = str(exc)
-        if out.kind == "timeout":
+        if not out.ok:
             return None, ev
-        vout = host.run(["buildctl", f"--addr={phys}", "debug", "workers", "-v"], vm=host.vm)
-        ev["fallback"] = vout.to_json()
-        if vout.ok:
-            ws = parse_workers_verbose(vout.stdout)
-            if ws:
-                ev["parsed_from"] = "-v"
-                return ws, ev
-        return None, ev
+        try:
+            data = json.loads(out.stdout)
+        except json.JSONDecodeError as exc:
+            ev["parse_error"] = f"not JSON: {exc}"
+            return None, ev
+        if not isinstance(data, list) or not all(isinstance(w, dict) for w in data):
+            ev["parse_error"] = "not a JSON array of worker records"
+            return None, ev
+        return data, ev
 
     return host.memo(("buildctl-workers", address), compute)
 
@@ -376,16 +407,24 @@ def buildkit_worker(host, deps) -> Result:
         return Result.skip("no BuildKit daemon answers")
     workers, ev = read_workers(host, selected)
     ev["address"] = selected
-    if not workers:
+    why = None
+    if workers is None:
         cmd = ev.get("command", {})
-        why = cmd.get("output") or cmd.get("outcome") or "no workers"
+        out = ev.get("parse_error") or cmd.get("output") or cmd.get("outcome") or "no output"
+        why = out.strip().splitlines()[-1] if out.strip() else out
+    elif not workers:
+        why = "the list is empty: nerdctl aborts with `no worker available`"
+    elif not isinstance(workers[0].get("labels"), dict) or not workers[0].get("labels"):
+        why = "the default worker has no labels: nerdctl aborts with `worker doesn't have labels`"
+    if why is not None:
         return Result.fail(
-            f"nerdctl cannot read the workers of {selected}: {why.splitlines()[-1] if why else why}",
-            details="nerdctl runs `buildctl debug workers --format '{{json .}}'` before every build and aborts "
-                    "when it fails.",
+            f"nerdctl cannot use the workers of {selected}: {why}",
+            details="nerdctl runs `buildctl debug workers --format '{{json .}}'` before every build and aborts the "
+                    "build when it fails, when the list is empty or when the first worker has no labels.",
             evidence=ev,
+            action="upgrade buildctl/buildkitd to 0.10 or newer and restart buildkitd",
         )
-    labels = workers[0].get("labels") or {}
+    labels = workers[0]["labels"]
     ev.update(labels=labels, worker_id=workers[0].get("id"), workers=len(workers))
     if len(workers) > 1:
         ev["other_executors"] = [w.get("labels", {}).get(LABEL + "executor") for w in workers[1:]]
@@ -421,21 +460,30 @@ def worker_fixes(host) -> list[Fix]:
 
 
 def _unit_dir(host) -> str | None:
-    ch = config_home(host)
+    ch = host.config_home()
     return os.path.join(ch, "systemd", "user") if ch else None
 
 
-def expected_rootless_flags(host) -> list[str]:
-    ns = host.namespace
-    xdg = host.getenv("XDG_RUNTIME_DIR") or runtime_dir(host)
-    dh = data_home(host) or "~/.local/share"
-    flags = ["--oci-worker=false", "--containerd-worker=true", "--containerd-worker-rootless=true",
-             f"--addr=unix://{xdg}/buildkit-{ns}/buildkitd.sock", f"--root={dh}/buildkit-{ns}",
-             f"--containerd-worker-namespace={ns}"]
+SYSTEM_UNIT_DIRS = ("/etc/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+                    "/lib/systemd/system")
+# Flags that choose the worker; units are compared by these alone (not `--`, --addr, --root or *-worker-net).
+WORKER_FLAGS = ("--oci-worker", "--containerd-worker", "--containerd-worker-rootless", "--oci-worker-rootless",
+                "--containerd-worker-namespace", "--containerd-worker-snapshotter", "--containerd-worker-addr")
+
+
+def worker_flags(flags: list[str] | dict) -> dict[str, str]:
+    items = flags.items() if isinstance(flags, dict) else parse_flags(list(flags)).items()
+    return {k: v for k, v in items if k in WORKER_FLAGS}
+
+
+def expected_rootless_flags(host) -> dict[str, str]:
+    """The worker flags `CONTAINERD_NAMESPACE=<ns> install-buildkit-containerd` writes (nerdctl 2.0+)."""
+    want = {"--oci-worker": "false", "--containerd-worker": "true", "--containerd-worker-rootless": "true",
+            "--containerd-worker-namespace": host.namespace}
     snap = nerdctl_config(host).value("snapshotter")
     if snap != "overlayfs":
-        flags.append(f"--containerd-worker-snapshotter={snap}")
-    return flags
+        want["--containerd-worker-snapshotter"] = snap
+    return want
 
 
 def install_containerd_worker_fix(host) -> Fix | None:
@@ -445,43 +493,54 @@ def install_containerd_worker_fix(host) -> Fix | None:
     snap = nerdctl_config(host).value("snapshotter")
     if snap != "overlayfs":
         env["CONTAINERD_SNAPSHOTTER"] = snap
-    steps: list = []
     unit = unit_file(host, f"{host.namespace}-buildkit.service")
-    if unit is not None:
-        flags = unit["flags"]
-        want = expected_rootless_flags(host)
-        if sorted(f for f in flags if f.startswith("--") and not f.startswith("--root=")) != sorted(
-                f for f in want if not f.startswith("--root=")):
-            steps.append(RunStep([SETUPTOOL, "uninstall-buildkit-containerd"], env=env))
-    steps.append(RunStep([SETUPTOOL, "install-buildkit-containerd"], env=env))
-    return Fix("buildkit.install-containerd-worker",
-               f"Install a rootless containerd-worker buildkitd for namespace {host.namespace}", steps,
-               rechecks=("buildkit.host", "buildkit.worker", "buildkit.daemon"))
+    stale = unit is not None and worker_flags(unit["flags"]) != expected_rootless_flags(host)
+    return fixes.install_containerd_worker(env, uninstall_first=stale)
 
 
 def config_path(host) -> tuple[str | None, str]:
     """buildkitd.toml: the --config of a running daemon, else the rootful or rootless default."""
-    for d in daemons(host):
+    for d in daemons(host) or []:
         if d["flags"].get("--config"):
             return d["flags"]["--config"], f"--config of buildkitd pid {d['pid']}"
     if host.rootless:
-        ch = config_home(host)
+        ch = host.config_home()
         return (os.path.join(ch, "buildkit", "buildkitd.toml") if ch else None), "rootless default"
     return "/etc/buildkit/buildkitd.toml", "rootful default"
+
+
+OVERRIDING = ("--oci-worker", "--containerd-worker", "--containerd-worker-addr", "--containerd-worker-namespace",
+              "--containerd-worker-snapshotter")
+
+
+def overriding_flags(host) -> tuple[list[str], dict | None]:
+    """Flags of the running daemon (or of its unit) that override buildkitd.toml, and that unit."""
+    unit = system_unit(host)
+    flags: dict[str, str] = {}
+    for d in daemons(host) or []:
+        flags.update(d["flags"])
+    if not flags and unit:
+        flags = parse_flags(unit["flags"])
+    return [f"{k}={v}" for k, v in flags.items() if k in OVERRIDING], unit
 
 
 def configure_fix(host) -> Fix:
     path, _ = config_path(host)
     addr = containerd_target(host).address["value"]
     addr_path = unix_path(addr) or addr
-    params = {"namespace": host.namespace, "address": addr_path if addr_path != DEFAULT_CONTAINERD else None}
-    return Fix(
-        "buildkit.configure-containerd-worker",
-        f"Configure buildkitd's containerd worker for namespace {host.namespace}",
-        [EditStep(path or "/etc/buildkit/buildkitd.toml", "buildkitd-containerd-worker", params, privileged=True),
-         RunStep(["systemctl", "restart", "buildkit"], privileged=True)],
-        rechecks=("buildkit.config", "buildkit.host", "buildkit.worker"),
-    )
+    address = None if host.same_file(addr_path, DEFAULT_CONTAINERD) else addr_path
+    drop, unit = overriding_flags(host)
+    dropin = None
+    if drop and unit:
+        name = os.path.basename(unit["path"])
+        dropin = f"/etc/systemd/system/{name}.d/nerdctl-doctor.conf"
+        keep = [a for a in shlex.split(unit["exec"]) if not any(a.startswith(f.split("=")[0] + "=") or a ==
+                                                                 f.split("=")[0] for f in drop)]
+        return fixes.configure_containerd_worker(path or "/etc/buildkit/buildkitd.toml", host.namespace, address,
+                                                 dropin, drop, exec_line=shlex.join(keep),
+                                                 unit=name.removesuffix(".service"))
+    return fixes.configure_containerd_worker(path or "/etc/buildkit/buildkitd.toml", host.namespace, address,
+                                             None, drop)
 
 
 # --------------------------------------------------------------------------- config
@@ -539,7 +598,7 @@ def judge_config(host, data: Any, runc: bool, containerd_addr: str) -> tuple[str
             findings.append(f"[worker.containerd] namespace = {ns!r}{dflt}, not {host.namespace!r}")
         want = unix_path(containerd_addr) or containerd_addr
         have = unix_path(addr) or addr
-        if os.path.normpath(have) != os.path.normpath(want):
+        if not host.same_file(have, want):  # /var/run is a link to /run: the same socket
             status = "warn"
             dflt = " (the default when unset)" if "address" not in ctd else ""
             findings.append(f"[worker.containerd] address = {addr!r}{dflt}, but nerdctl's containerd is {want!r}")
@@ -549,10 +608,10 @@ def judge_config(host, data: Any, runc: bool, containerd_addr: str) -> tuple[str
 @check("buildkit.config", title="buildkitd.toml worker configuration")
 def buildkit_config(host, deps) -> Result:
     if host.vm:
-        return Result.skip("Rancher Desktop configures its buildkitd with flags in the VM's /etc/conf.d/buildkitd "
-                           "(see buildkit.daemon)")
+        return Result.skip(f"the buildkitd inside {host.frontend.label} is configured by the front-end "
+                           "(see buildkit.daemon and buildkit.worker)")
     path, how = config_path(host)
-    runc = bool(host.which("runc"))
+    runc = any(host.which(r) for r in OCI_RUNTIMES)
     ev: dict[str, Any] = {"path": host.show(path) if path else None, "chosen_by": how, "runc_on_path": runc}
     if path is None:
         return Result.skip("no HOME or XDG_CONFIG_HOME: the rootless buildkitd.toml cannot be located", evidence=ev)
@@ -581,9 +640,11 @@ def buildkit_config(host, deps) -> Result:
     if status == "fail":
         return Result.fail(f"{path}: {findings[0]}", details="\n".join(findings), evidence=ev)
     if status == "warn":
-        fixes = [configure_fix(host)] if not host.rootless else []
-        return Result.warn(f"{path}: {findings[0]}", details="\n".join(findings) + "\n\nFlags given to buildkitd "
-                           "override this file.", evidence=ev, fixes=fixes)
+        drop, _unit = overriding_flags(host) if not host.rootless else ([], None)
+        ev["overriding_flags"] = drop
+        note = ("\n\nThe running buildkitd's flags override this file: " + " ".join(drop)) if drop else ""
+        fx = [configure_fix(host)] if not host.rootless else []
+        return Result.warn(f"{path}: {findings[0]}", details="\n".join(findings) + note, evidence=ev, fixes=fx)
     return Result.ok(f"{path}: containerd worker for namespace {host.namespace}, OCI worker disabled", evidence=ev)
 
 
@@ -595,6 +656,9 @@ def parse_flags(args: list[str]) -> dict[str, str]:
     i = 0
     while i < len(args):
         a = args[i]
+        if a == "--":
+            i += 1
+            continue
         if a.startswith("--"):
             if "=" in a:
                 k, v = a.split("=", 1)
@@ -608,46 +672,60 @@ def parse_flags(args: list[str]) -> dict[str, str]:
     return flags
 
 
-def daemons(host) -> list[dict]:
-    def compute() -> list[dict]:
-        out = []
+def daemons(host) -> list[dict] | None:
+    """buildkitd processes of the diagnosed system; None when its /proc is not visible."""
+
+    def compute() -> list[dict] | None:
         if host.vm:
-            return out
-        for p in host.processes(lambda p: p.name == "buildkitd" or any(
-                os.path.basename(a) == "buildkitd" for a in p.cmdline[:2])):
+            return []
+        procs = host.processes(lambda p: p.name == "buildkitd" or any(
+            os.path.basename(a) == "buildkitd" for a in p.cmdline[:4]))
+        if procs is None:
+            return None
+        out = []
+        for p in procs:
             args = p.cmdline
             idx = next((i for i, a in enumerate(args) if os.path.basename(a) == "buildkitd"), 0)
-            out.append({"pid": p.pid, "user": p.username, "cmdline": args, "flags": parse_flags(args[idx + 1:])})
+            out.append({"pid": p.pid, "uid": p.uid, "cmdline": args, "flags": parse_flags(args[idx + 1:])})
         return out
 
     return host.memo(("buildkitd-processes",), compute)
 
 
-def unit_file(host, name: str, user: bool = True) -> dict | None:
-    dirs = [_unit_dir(host)] if user else ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
-    for d in dirs:
-        if not d:
-            continue
-        path = os.path.join(d, name)
+def _read_unit(host, path: str, scope: str) -> dict | None:
+    try:
+        text = host.read_text(path, limit=256 << 10)
+    except HostFileError:
+        return None
+    execs = [ln.split("=", 1)[1].strip() for ln in text.splitlines() if ln.strip().startswith("ExecStart=")]
+    execs = [e for e in execs if e]
+    argv: list[str] = []
+    if execs:
         try:
-            text = host.read_text(path)
-        except HostFileError:
-            continue
-        execs = [ln.split("=", 1)[1].strip() for ln in text.splitlines() if ln.strip().startswith("ExecStart=")]
-        argv: list[str] = []
-        if execs:
-            try:
-                argv = shlex.split(execs[-1])
-            except ValueError:
-                argv = execs[-1].split()
-        return {"path": path, "scope": "user" if user else "system", "exec": execs[-1] if execs else "",
-                "flags": [a for a in argv[1:]]}
+            argv = shlex.split(execs[-1])
+        except ValueError:
+            argv = execs[-1].split()
+    idx = next((i for i, a in enumerate(argv) if os.path.basename(a) == "buildkitd"), 0)
+    return {"path": path, "scope": scope, "exec": execs[-1] if execs else "", "flags": argv[idx + 1:]}
+
+
+def unit_file(host, name: str, user: bool = True) -> dict | None:
+    dirs = [_unit_dir(host)] if user else list(SYSTEM_UNIT_DIRS)
+    for d in dirs:
+        if d:
+            u = _read_unit(host, os.path.join(d, name), "user" if user else "system")
+            if u:
+                return u
     return None
+
+
+def system_unit(host) -> dict | None:
+    return unit_file(host, "buildkit.service", user=False)
 
 
 def service_units(host) -> list[dict]:
     units = []
-    sys_unit = unit_file(host, "buildkit.service", user=False)
+    sys_unit = system_unit(host)
     if sys_unit:
         units.append(sys_unit)
     d = _unit_dir(host)
@@ -660,70 +738,87 @@ def service_units(host) -> list[dict]:
     return units
 
 
+def unit_runs_oci(host, unit: dict) -> bool:
+    """Does this unit start the OCI worker? Units from nerdctl 1.7 and older carry no worker flags: then the
+    toml (or buildkitd's defaults: OCI whenever runc is on PATH) decides."""
+    flags = worker_flags(unit["flags"])
+    if "--oci-worker" in flags:
+        return flags["--oci-worker"] == "true"
+    on, _ = oci_enabled(host, parse_flags(unit["flags"]))
+    return on
+
+
 @check("buildkit.daemon", title="buildkitd processes and services")
 def buildkit_daemon(host, deps) -> Result:
     if host.vm:
         return vm_daemon(host)
     procs = daemons(host)
     units = service_units(host)
-    ev: dict[str, Any] = {"processes": procs, "units": units}
+    ev: dict[str, Any] = {"processes": procs if procs is not None else "not visible (no /proc under the root)",
+                          "units": units}
     findings: list[str] = []
-    status = "ok"
-    # the unit-name collision of UPSTREAM.md section 5
+    fixes_: list[Fix] = []
     plain = next((u for u in units if u["scope"] == "user" and os.path.basename(u["path"]) == "buildkit.service"), None)
     ns_unit = next((u for u in units if os.path.basename(u["path"]) == f"{host.namespace}-buildkit.service"), None)
-    fixes: list[Fix] = []
-    if host.rootless and plain and any(f.startswith("--oci-worker=true") for f in plain["flags"]) and not ns_unit:
-        status = "warn"
+    if host.rootless and plain and unit_runs_oci(host, plain) and not ns_unit:
         findings.append(
             f"{plain['path']} runs the OCI worker (from `install-buildkit`); a plain `{SETUPTOOL} "
             "install-buildkit-containerd` skips an existing unit of that name (`File already exists, skipping`) and "
             f"keeps the OCI worker: install with CONTAINERD_NAMESPACE={host.namespace} instead")
+    if ns_unit and host.rootless:
+        have, want = worker_flags(ns_unit["flags"]), expected_rootless_flags(host)
+        if have and have != want:
+            diff = " ".join(f"{k}={v}" for k, v in want.items() if have.get(k) != v)
+            findings.append(f"{ns_unit['path']} was installed with other worker flags (wants {diff})")
+    if findings and host.rootless:
         f = install_containerd_worker_fix(host)
         if f:
-            fixes.append(f)
-    if ns_unit and host.rootless:
-        want = expected_rootless_flags(host)
-        missing = [f for f in want if not f.startswith("--root=") and not f.startswith("--addr=") and f not in ns_unit["flags"]]
-        if missing:
-            status = "warn"
-            findings.append(f"{ns_unit['path']} lacks {' '.join(missing)}: it was installed with other settings")
-            f = install_containerd_worker_fix(host)
-            if f and not fixes:
-                fixes.append(f)
-    for d in procs:
+            fixes_.append(f)
+    for d in procs or []:
         on, why = oci_enabled(host, d["flags"])
         d["oci_worker"] = why
         if on:
-            status = "warn"
             findings.append(f"buildkitd pid {d['pid']} enables the OCI worker ({why}): it registers first and is the "
                             "default worker")
+    ev["findings"] = findings
     if not procs:
+        answering = _answering_daemon(deps, host)
+        if answering:
+            return Result.ok(f"no buildkitd process is visible{' here' if procs is None else ''}, but {answering} "
+                             "answers", evidence=ev)
         if not units and not host.which("buildkitd"):
             return Result.fail("no buildkitd is installed or running", evidence=ev, fixes=[install_fix(host)])
         if host.rootless:
-            name = os.path.basename(ns_unit["path"]) if ns_unit else (os.path.basename(units[0]["path"]) if units else None)
-            fixes = [install_containerd_worker_fix(host)] if not ns_unit else []
-            return Result.fail(
-                "buildkitd is installed but not running" + (f" (start it: `systemctl --user start {name}`)" if name else ""),
-                evidence=ev, fixes=[f for f in fixes if f])
-        return Result.fail("buildkitd is installed but not running", evidence=ev,
-                           fixes=[Fix("buildkit.enable-service", "Start buildkitd and enable it at boot",
-                                      [RunStep(["systemctl", "enable", "--now", "buildkit"], privileged=True)],
-                                      rechecks=("buildkit.host", "buildkit.worker", "buildkit.daemon"))])
-    summary_bits = [f"pid {d['pid']} " + " ".join(f"{k}={v}" for k, v in d["flags"].items()
-                                                   if k in ("--addr", "--oci-worker", "--containerd-worker",
-                                                            "--containerd-worker-namespace",
-                                                            "--containerd-worker-addr", "--config"))
-                    for d in procs]
-    ev["findings"] = findings
-    if status == "warn":
-        return Result.warn(findings[0], details="\n".join(findings), evidence=ev, fixes=fixes)
-    return Result.ok(f"{len(procs)} buildkitd running: " + "; ".join(summary_bits), evidence=ev)
+            name = os.path.basename(ns_unit["path"]) if ns_unit else None
+            fx = [] if ns_unit else [f for f in [install_containerd_worker_fix(host)] if f]
+            return Result.fail("buildkitd is installed but not running", evidence=ev, fixes=fx,
+                               action=f"systemctl --user start {name}" if name else "")
+        unit = system_unit(host)
+        if unit:
+            return Result.fail(f"buildkitd is installed but not running ({unit['path']} exists)", evidence=ev,
+                               fixes=[fixes.enable_service()])
+        return Result.fail("buildkitd is installed but not running, and no buildkit.service unit exists", evidence=ev,
+                           action="start buildkitd with a containerd-worker config (e.g. install the nerdctl-full "
+                                  "bundle's buildkit.service into /usr/local/lib/systemd/system)")
+    if findings:
+        return Result.warn(findings[0], details="\n".join(findings), evidence=ev, fixes=fixes_)
+    bits = [f"pid {d['pid']} " + " ".join(f"{k}={v}" for k, v in d["flags"].items() if k in (
+        "--addr", "--oci-worker", "--containerd-worker", "--containerd-worker-namespace", "--containerd-worker-addr",
+        "--config")) for d in procs]
+    return Result.ok(f"{len(procs)} buildkitd running: " + "; ".join(bits), evidence=ev)
+
+
+def _answering_daemon(deps, host) -> str | None:
+    for c in candidates(host):
+        p = unix_path(c["address"])
+        if p and host.probe_socket(c["address"], timeout=min(host.timeout, 2.0)).outcome == "answered":
+            return c["address"]
+    return None
 
 
 def oci_enabled(host, flags: dict) -> tuple[bool, str]:
-    """Does this daemon run the OCI worker? Flags override its config file; `auto` means: when runc is on PATH."""
+    """Does this daemon run the OCI worker? Flags override its config file (`--oci-worker=auto` resets to auto);
+    auto means: when runc or buildkit-runc is on PATH."""
     v = flags.get("--oci-worker")
     if v is not None and v != "auto":
         return v in ("true", "1"), f"--oci-worker={v}"
@@ -731,7 +826,7 @@ def oci_enabled(host, flags: dict) -> tuple[bool, str]:
     path = flags.get("--config")
     if not path:
         if host.rootless:
-            ch = config_home(host)
+            ch = host.config_home()
             path = os.path.join(ch, "buildkit", "buildkitd.toml") if ch else None
         else:
             path = "/etc/buildkit/buildkitd.toml"
@@ -740,28 +835,34 @@ def oci_enabled(host, flags: dict) -> tuple[bool, str]:
             data = tomllib.loads(host.read_text(path))
             oci = (data.get("worker") or {}).get("oci") or {}
             enabled = oci.get("enabled") if isinstance(oci, dict) else None
-        except (HostFileError, tomllib.TOMLDecodeError, AttributeError):
+        except (HostFileError, tomllib.TOMLDecodeError, AttributeError, RecursionError):
             enabled = None
     if isinstance(enabled, bool):
         return enabled, f"[worker.oci] enabled = {str(enabled).lower()} in {path}"
-    runc = bool(host.which("runc"))
-    return runc, f"OCI worker on auto, {'runc is on PATH' if runc else 'no runc on PATH'}"
+    runtime = next((r for r in OCI_RUNTIMES if host.which(r)), None)
+    return bool(runtime), f"OCI worker on auto, {runtime + ' is on PATH' if runtime else 'no runc on PATH'}"
 
 
 def vm_daemon(host) -> Result:
-    out = host.run(["cat", "/etc/conf.d/buildkitd"], vm=True)
-    ev: dict[str, Any] = {"where": "inside the Rancher Desktop VM (OpenRC /etc/init.d/buildkitd)", "conf": out.to_json()}
+    out = host.run_vm(["cat", "/etc/conf.d/buildkitd"], sudo=False)
+    ev: dict[str, Any] = {"where": f"inside {host.frontend.label}", "conf": out.to_json()}
     if not out.ok:
-        return Result.error(f"cannot read the VM's /etc/conf.d/buildkitd: {out.describe()}", evidence=ev)
-    flags = parse_flags(shlex.split(" ".join(re.findall(r'"([^"]*)"', out.stdout)) or out.stdout))
+        return Result.skip(f"no /etc/conf.d/buildkitd inside {host.frontend.label} ({out.describe()}); "
+                           "buildkitd there is the front-end's own", evidence=ev)
+    try:
+        flags = parse_flags(shlex.split(" ".join(re.findall(r'"([^"]*)"', out.stdout)) or out.stdout))
+    except ValueError:
+        flags = {}
     ev["flags"] = flags
     ns = flags.get("--containerd-worker-namespace", "buildkit")
     if ns != host.namespace:
         return Result.warn(
-            f"Rancher Desktop's buildkitd uses worker namespace {ns!r}: images reach {host.namespace} through the "
-            "tarball path and local FROM images are invisible",
+            f"the VM's buildkitd uses worker namespace {ns!r}: images reach {host.namespace} through the tarball "
+            "path and local FROM images are invisible",
+            details="The front-end rewrites /etc/conf.d/buildkitd and /etc/init.d/buildkitd on every start, so only "
+                    "advice can change this: build base images you need into the registry, or pull them by name.",
             evidence=ev)
-    return Result.ok(f"Rancher Desktop's buildkitd uses namespace {ns}", evidence=ev)
+    return Result.ok(f"the VM's buildkitd uses namespace {ns}", evidence=ev)
 
 
 CHECKS = [buildctl, buildkit_host, buildkit_worker, buildkit_config, buildkit_daemon]

@@ -14,8 +14,6 @@ def address_evidence(host) -> dict:
     addr = {"value": target.address["value"], "source": target.address["source"]}
     if host.rootless and addr["source"] == "default":
         addr["source"] = "rootlesskit"
-    if host.vm:
-        addr = {"value": K3S_SOCKET, "source": "default"}
     return addr
 
 
@@ -24,25 +22,27 @@ def socket(host, deps) -> Result:
     target = containerd_target(host)
     ev: dict[str, Any] = {"address": address_evidence(host)}
     if host.vm:
-        ev["where"] = "inside the Rancher Desktop VM (rdctl shell)"
+        ev["where"] = f"inside {host.frontend.label}"
+        sock = host.frontend.containerd_address
         server = containerd_server(host)
         if server.outcome is not None:
             ev["command"] = server.outcome.to_json()
         if not server.answered:
             text = server.outcome.output if server.outcome is not None else server.error
-            if "not running" in (text or "").lower():
-                return Result.fail("Rancher Desktop is not running: its containerd cannot answer", evidence=ev,
-                                   details=text)
-            return Result.fail(f"containerd inside the VM does not answer: {server.error}", evidence=ev)
+            return Result.fail(f"containerd inside {host.frontend.label} does not answer: {server.error}",
+                               evidence=ev, details=text or "",
+                               action=f"start the front-end ({host.frontend.name}) and wait until it is ready")
         ev.update(version=server.version, uuid=server.uuid)
-        return Result.ok(f"containerd {server.version} answers at {K3S_SOCKET} inside the VM", evidence=ev)
+        return Result.ok(f"containerd {server.version} answers at {sock} inside {host.frontend.label}", evidence=ev)
     if target.path is None:
         ev["state_dir"] = target.state_dir
         msg = target.error
         if host.exists(ROOTFUL_SOCKET):
             msg = (f"only a rootful containerd runs ({ROOTFUL_SOCKET}); rootless nerdctl cannot use it: "
                    "run `containerd-rootless-setuptool.sh install`, or use nerdctl as root with --mode rootful")
-        return Result.fail(msg, details=target.error, evidence=ev)
+        return Result.fail(msg, details=target.error, evidence=ev,
+                           action="start rootless containerd: `containerd-rootless-setuptool.sh install` (or "
+                                  "`systemctl --user start containerd`)")
     if target.child_pid is not None:
         ev.update(child_pid=target.child_pid, state_dir=target.state_dir)
     probe = host.probe_socket("unix://" + target.path)
@@ -52,11 +52,12 @@ def socket(host, deps) -> Result:
         extra = ""
         if host.rootless and host.exists(ROOTFUL_SOCKET):
             extra = f"; a rootful containerd runs at {ROOTFUL_SOCKET}, which rootless nerdctl does not use"
-        return Result.fail(f"no containerd socket at {shown}{extra}", evidence=ev)
+        return Result.fail(f"no containerd socket at {shown}{extra}", evidence=ev, action=start_containerd(host))
     if probe.outcome == "not-a-socket":
         return Result.fail(f"{shown} is not a socket ({probe.detail})", evidence=ev)
     if probe.outcome == "refused":
-        return Result.fail(f"containerd is not running: {shown} refuses connections (stale socket)", evidence=ev)
+        return Result.fail(f"containerd is not running: {shown} refuses connections (stale socket)", evidence=ev,
+                           action=start_containerd(host))
     if probe.outcome == "permission-denied":
         hint = " (you are not root: use --mode rootless with rootless containerd, or sudo)" if host.euid != 0 else ""
         return Result.fail(f"permission denied on {shown}{hint}", evidence=ev)
@@ -81,9 +82,20 @@ def socket(host, deps) -> Result:
     return Result.warn(f"{shown} accepts connections but `ctr version` failed: {server.error}", evidence=ev)
 
 
+def start_containerd(host) -> str:
+    if host.rootless:
+        return "`systemctl --user start containerd` (or `containerd-rootless-setuptool.sh install` first)"
+    if host.which("containerd") or host.exists("/usr/bin/containerd") or host.exists("/usr/local/bin/containerd"):
+        return "`sudo systemctl enable --now containerd`"
+    d = host.distro()
+    if "debian" in (d.get("id"), *d.get("like", "").split()) or d.get("id") == "ubuntu":
+        return "`sudo apt-get install containerd` then `sudo systemctl enable --now containerd`"
+    return "install containerd (the nerdctl-full bundle has it) and `sudo systemctl enable --now containerd`"
+
+
 def list_namespaces(host) -> tuple[list[str] | None, dict]:
     if host.vm:
-        out = host.run(["nerdctl", "namespace", "ls", "-q"])
+        out = host.run_vm(["ctr", "--address", host.frontend.containerd_address, "namespaces", "ls", "-q"])
     elif host.which("nerdctl"):
         argv = ["nerdctl"]
         if not host.rootless:
@@ -112,8 +124,9 @@ def namespace(host, deps) -> Result:
             "namespace k8s.io does not exist in this containerd: no kubelet uses it (a kubelet creates k8s.io), so "
             "images built here never reach a cluster",
             details="Point nerdctl at the containerd your cluster uses (see kube.context), e.g. k3s's "
-                    f"{K3S_SOCKET}.",
-            evidence=ev)
+                    f"{K3S_SOCKET}. (The converse is no proof: a containerd-worker buildkitd creates its namespace "
+                    "itself.)",
+            evidence=ev, action="point nerdctl at the containerd your cluster's kubelet uses (see kube.context)")
     return Result.warn(f"namespace {host.namespace} does not exist yet (nerdctl creates it on first use)",
                        evidence=ev)
 

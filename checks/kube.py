@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 from ..facts import K3S_SOCKET, containerd_target, nerdctl_toml_path
+from ..fixes import nerdctl as fixes
 from ..host import HostFileError
-from ..model import EditStep, Fix, Result, check
+from ..model import Fix, Result, check
 
 MICROK8S_SOCKET = "/var/snap/microk8s/common/run/containerd.sock"
 KUBEADM_SOCKET = "/run/containerd/containerd.sock"
@@ -37,6 +38,8 @@ def load_kubeconfig(host) -> tuple[dict | None, list[str], str]:
             return None, read, str(exc)
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            return None, read, f"{p} is nested too deeply to be a kubeconfig"
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -51,26 +54,46 @@ def load_kubeconfig(host) -> tuple[dict | None, list[str], str]:
         for kind, key in (("contexts", "context"), ("clusters", "cluster")):
             for item in data.get(kind) or []:
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    merged[kind].setdefault(item["name"], item.get(key) if isinstance(item.get(key), dict) else {})
+                    entry = dict(item.get(key)) if isinstance(item.get(key), dict) else {}
+                    entry["_file"] = p
+                    merged[kind].setdefault(item["name"], entry)
     if not read:
         return None, read, ""
     return merged, read, ""
 
 
-def product(name: str) -> str | None:
-    """Tilt's cluster product from the cluster name (UPSTREAM.md section 7)."""
-    if name.startswith("rancher-desktop"):
-        return "rancher-desktop"
-    if name.startswith("k3d-"):
-        return "k3d"
-    if name.startswith("kind-") or name == "kind":
+def product(cluster: str) -> str | None:
+    """Tilt's cluster product from the context's cluster field (UPSTREAM.md section 7), prefixes in Tilt's order."""
+    for prefix, prod in (("minikube", "minikube"), ("docker-for-desktop-cluster", "docker-desktop"),
+                         ("docker-desktop", "docker-desktop"), ("gke", "gke")):
+        if cluster.startswith(prefix):
+            return prod
+    if cluster.startswith("arn:aws:eks:") or cluster.endswith(".eksctl.io"):
+        return "eks"
+    if cluster == "kind" or cluster.startswith("kind-"):
         return "kind"
-    for p in ("minikube", "docker-desktop", "colima", "microk8s"):
-        if name.startswith(p):
-            return p
-    if name == "orbstack":
-        return "orbstack"
+    for prefix, prod in (("microk8s", "microk8s"), ("api-crc-testing", "crc"), ("krucible-", "krucible"),
+                         ("k3d-", "k3d"), ("rancher-desktop", "rancher-desktop"), ("colima", "colima")):
+        if cluster.startswith(prefix):
+            return prod
+    return "orbstack" if cluster == "orbstack" else None
+
+
+def product_from_location(host, cluster: dict, context_file: str | None) -> str | None:
+    """Tilt's fallback: where the kubeconfig entry came from."""
+    home = host.home or "/nonexistent"
+    f = context_file or ""
+    if f.startswith(os.path.join(home, ".config", "k3d", "")):
+        return "k3d"
+    ca = cluster.get("certificate-authority")
+    if isinstance(ca, str) and ca.startswith(os.path.join(home, ".minikube", "")):
+        return "minikube"
+    if os.path.basename(f).startswith("kind-config-"):
+        return "kind"
     return None
+
+
+LOADERS = {"kind": "kind", "k3d": "k3d", "minikube": "minikube"}
 
 
 def kubeadm_endpoint(host) -> str | None:
@@ -101,10 +124,7 @@ def kubeadm_endpoint(host) -> str | None:
 
 def use_cluster_fix(host, socket: str) -> Fix:
     path, _ = nerdctl_toml_path(host)
-    return Fix("nerdctl.use-cluster-containerd", f"Point nerdctl at the cluster's containerd ({socket})",
-               [EditStep(path or "/etc/nerdctl/nerdctl.toml", "nerdctl-toml-set",
-                         {"address": socket, "namespace": "k8s.io"}, privileged=not host.rootless)],
-               rechecks=("kube.context", "nerdctl.config", "containerd.socket"))
+    return fixes.use_cluster_containerd(path or "/etc/nerdctl/nerdctl.toml", socket, privileged=not host.rootless)
 
 
 @check("kube.context", title="Kubernetes context sees the built images")
@@ -122,30 +142,58 @@ def context(host, deps) -> Result:
     ctx = merged["contexts"].get(cur)
     if ctx is None:
         return Result.error(f"current context {cur!r} is not defined in the kubeconfig", evidence=ev)
-    cluster = ctx.get("cluster") if isinstance(ctx.get("cluster"), str) and ctx.get("cluster") else cur
-    prod = product(cluster) or product(cur)
-    ev.update(context=cur, cluster=cluster, product=prod, target_namespace=host.namespace)
+    cluster = ctx.get("cluster") if isinstance(ctx.get("cluster"), str) else ""
+    cl = merged["clusters"].get(cluster) or {}
+    prod = product(cluster) or product_from_location(host, cl, ctx.get("_file"))
+    ev.update(context=cur, cluster=cluster, product=prod or "unknown", target_namespace=host.namespace)
     nerd = containerd_target(host).address["value"]
     nerd_path = nerd[len("unix://"):] if nerd.startswith("unix://") else nerd
     ev["nerdctl_containerd"] = nerd_path
-    if prod in ("kind", "k3d", "minikube"):
-        return Result.fail(
-            f"context {cur} is a {prod} cluster: " + NOT_LOADED.format(p=prod),
-            details=f"Images built with nerdctl stay in this host's containerd. For {prod}, use Tilt's docker_build "
-                    "(Tilt loads images into the cluster) or push to a registry the cluster pulls from.",
-            evidence=ev)
+    if prod in LOADERS:
+        cli = host.which(LOADERS[prod])
+        ev["loader"] = cli
+        if cli:
+            return Result.warn(
+                f"context {cur} is a {prod} cluster: Tilt never loads nerdctl images into it; only "
+                f"`nerdctl-doctor build` (the bundled Tilt extension) does, with {LOADERS[prod]}",
+                details=NOT_LOADED.format(p=prod) + ". Use nerdctl-doctor's Tilt extension: it saves each image and "
+                        f"loads it with `{LOADERS[prod]}`.", evidence=ev,
+                action="use nerdctl-doctor's Tilt extension (`nerdctl-doctor tilt-extension`)")
+        return Result.fail(f"context {cur} is a {prod} cluster, and `{LOADERS[prod]}` is not on PATH: images built "
+                           "with nerdctl never reach it", details=NOT_LOADED.format(p=prod), evidence=ev,
+                           action=f"install the {LOADERS[prod]} CLI so `nerdctl-doctor build` can load images")
+    r = _visibility(host, ev, cur, cluster, prod, nerd_path)
+    if prod is None and ev.get("product") in (None, "unknown", "k3s", "kubeadm-style"):
+        refuse = (f"Tilt does not know cluster {cluster!r}: it stops with `Stop! {cur} might be production.` unless "
+                  f"the Tiltfile has allow_k8s_contexts('{cur}')")
+        ev["tilt_product"] = "unknown"
+        if r.status.value == "ok":
+            return Result.warn(refuse + "; " + r.summary, evidence=ev,
+                               action=f"add allow_k8s_contexts('{cur}') to your Tiltfile")
+        r.details = (r.details + "\n" if r.details else "") + refuse
+    return r
+
+
+def _visibility(host, ev, cur, cluster, prod, nerd_path) -> Result:
     kubelet = None
     if prod == "rancher-desktop":
         ev["kubelet_containerd"] = f"{K3S_SOCKET} inside the Rancher Desktop VM"
-        if host.vm:
+        if host.vm and host.frontend.name == "rancher-desktop":
             return _namespace_verdict(host, ev, f"context {cur} is Rancher Desktop and nerdctl is its wrapper: "
                                                 "images land in the VM's containerd")
         return Result.fail(f"context {cur} is Rancher Desktop, whose kubelet uses the containerd inside its VM, but "
                            "the nerdctl on PATH is not Rancher Desktop's wrapper: images land elsewhere",
-                           details="Put ~/.rd/bin first on PATH (see rd.path).", evidence=ev)
+                           details="Put ~/.rd/bin first on PATH (see rd.path).", evidence=ev,
+                           action="put ~/.rd/bin first on PATH so nerdctl is Rancher Desktop's")
     if prod == "microk8s":
         kubelet = MICROK8S_SOCKET
-    elif prod in ("docker-desktop", "colima", "orbstack"):
+    elif prod == "colima" and host.vm and host.frontend.name == "colima":
+        want = "colima" if host.frontend.profile() == "default" else f"colima-{host.frontend.profile()}"
+        if cluster != want:
+            return Result.fail(f"context {cur} is colima profile {cluster!r}, but nerdctl uses {want!r}: images land "
+                               "in another VM", evidence=ev, action=f"switch to context {want}, or use that profile")
+        return _namespace_verdict(host, ev, f"context {cur} is colima {want}, the VM nerdctl builds in")
+    elif prod in ("docker-desktop", "colima", "orbstack", "gke", "eks", "crc", "krucible"):
         return Result.warn(f"context {cur} is {prod}: whether its kubelet sees nerdctl's images depends on its "
                            "runtime; nerdctl-doctor cannot tell", evidence=ev)
     elif host.exists(K3S_SOCKET) or host.exists("/etc/rancher/k3s/k3s.yaml"):
@@ -162,8 +210,8 @@ def context(host, deps) -> Result:
         return Result.fail(f"context {cur} is {prod}, whose kubelet uses the rootful containerd {kubelet}; rootless "
                            "nerdctl builds into your rootless containerd, which no kubelet reads",
                            details=f"Run nerdctl as root against {kubelet} (--mode rootful), e.g. with sudo.",
-                           evidence=ev)
-    if os.path.normpath(kubelet) != os.path.normpath(nerd_path):
+                           evidence=ev, action=f"build as root against {kubelet} (sudo nerdctl), not rootless")
+    if not host.same_file(kubelet, nerd_path):
         return Result.fail(f"context {cur} is {prod}, whose kubelet uses {kubelet}, but nerdctl talks to {nerd_path}: "
                            "images never reach the cluster", evidence=ev, fixes=[use_cluster_fix(host, kubelet)])
     return _namespace_verdict(host, ev, f"context {cur} is {prod}; its kubelet uses {kubelet}, the containerd "
@@ -173,7 +221,7 @@ def context(host, deps) -> Result:
 def _namespace_verdict(host, ev, ok_text: str) -> Result:
     if host.namespace != "k8s.io":
         return Result.fail(f"the target namespace is {host.namespace!r}, but the kubelet reads only k8s.io",
-                           evidence=ev)
+                           evidence=ev, action="build with --namespace k8s.io")
     return Result.ok(ok_text + ", namespace k8s.io", evidence=ev)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..facts import NERDCTL_TOML_KEYS, nerdctl_config
-from ..host import RD_RESOURCE_DIRS
+from ..facts import TOML_KEYS_SINCE, nerdctl_config
+from ..frontends import VM_FRONTENDS
 from ..model import Result, check
 from ._util import read_version, vstr
 
@@ -18,7 +18,8 @@ def other_places(host) -> list[str]:
     places = []
     if host.home:
         places += [os.path.join(host.home, ".rd", "bin", "nerdctl"), os.path.join(host.home, ".local", "bin", "nerdctl")]
-    places += [os.path.join(d, "nerdctl") for d in RD_RESOURCE_DIRS]
+    for cls in VM_FRONTENDS.values():
+        places += [os.path.join(d, "nerdctl") for d in cls(host).tool_dirs()]
     places += ["/usr/local/bin/nerdctl", "/usr/bin/nerdctl", "/opt/nerdctl/bin/nerdctl"]
     if host.home:
         places.append(os.path.join(host.home, "bin", "nerdctl"))
@@ -35,14 +36,14 @@ def installed(host, deps) -> Result:
         chain = host.link_chain(path)
         if chain:
             ev["links_to"] = chain
-        if host.rd_wrapper(path):
-            ev["rancher_desktop_wrapper"] = True
+        if host.vm and host.frontend.name:
+            ev["frontend_wrapper"] = host.frontend.name
         shadowed = [f for f in on_path if f["path"] != path and f["state"] != "executable"]
         note = ""
         if shadowed and on_path[0]["path"] != path:
             note = f" (skipping {on_path[0]['path']}: {on_path[0]['state'].replace('-', ' ')})"
-        return Result.ok(f"nerdctl is {path}{note}" + (" (Rancher Desktop's wrapper)" if ev.get("rancher_desktop_wrapper") else ""),
-                         evidence=ev)
+        wrapper = f" ({host.frontend.name}'s wrapper)" if ev.get("frontend_wrapper") else ""
+        return Result.ok(f"nerdctl is {path}{note}{wrapper}", evidence=ev)
     # Not runnable from PATH: say exactly why and where it really is.
     found = []
     seen = set()
@@ -62,30 +63,29 @@ def installed(host, deps) -> Result:
         elif f["state"] == "directory":
             reasons.append(f"{f['path']} is a directory")
     runnable = [f for f in found if f["state"] == "executable"]
-    rd_bin = os.path.join(host.home, ".rd", "bin") if host.home else None
     if runnable:
         where = runnable[0]["path"]
-        d = os.path.dirname(where)
-        how = f"add {d} to the PATH Tilt is started with"
-        if rd_bin and d == rd_bin:
-            how = ("add ~/.rd/bin to PATH: Rancher Desktop > Preferences > Application > Environment > "
-                   "\"Configure PATH: Automatic\", or `nerdctl-doctor fix rd.add-path`")
-        summary = f"nerdctl is not on PATH but is at {where}: {WHY_127}; {how}"
+        how = f"add {os.path.dirname(where)} to the PATH Tilt is started with"
+        summary = f"nerdctl is not on PATH but is at {where}: {WHY_127}"
     else:
-        summary = f"nerdctl is not on PATH: {WHY_127}; install nerdctl (or Rancher Desktop in containerd mode)"
+        how = ("install a front-end that runs nerdctl in a VM (Rancher Desktop with the containerd engine, colima, "
+               "Lima)" if host.platform == "darwin" else
+               "install nerdctl (the nerdctl-full bundle from github.com/containerd/nerdctl/releases, into "
+               "/usr/local or ~/.local) and put it on PATH")
+        summary = f"nerdctl is not on PATH: {WHY_127}"
     if reasons:
         summary = f"{reasons[0]}: {WHY_127}" + (f"; nerdctl is at {runnable[0]['path']}" if runnable else "")
     details = "\n".join(reasons + [f"found {f['path']} ({f['state']})" for f in found])
-    return Result.fail(summary, details=details, evidence=ev)
+    return Result.fail(summary, details=details, evidence=ev, action=how)
 
 
 @check("nerdctl.version", title="nerdctl version", requires=("nerdctl.installed",))
 def version(host, deps) -> Result:
     out = host.run(["nerdctl", "--version"])
     ev = {"command": out.to_json()}
-    if not out.ok and "Rancher Desktop is not running" in out.output:
-        return Result.fail("Rancher Desktop is not running: its nerdctl wrapper cannot answer", evidence=ev,
-                           details=out.output)
+    if not out.ok and host.vm:
+        return Result.fail(f"{host.frontend.name}'s nerdctl wrapper cannot answer: {out.describe()}", evidence=ev,
+                           details=out.output, action=f"start {host.frontend.name}")
     v, err = read_version(out, "nerdctl", ev)
     if err:
         return err
@@ -94,7 +94,7 @@ def version(host, deps) -> Result:
             f"nerdctl {vstr(v)} is older than 0.18: no namespace-aware BuildKit sockets and no direct image output",
             details="nerdctl 0.18 introduced the buildkit-<namespace> socket candidates and writing images straight "
                     "into containerd. Upgrade nerdctl.",
-            evidence=ev)
+            evidence=ev, action="upgrade nerdctl to 0.18 or newer (the nerdctl-full bundle)")
     extra = "" if v >= (0, 22, 0) else " (before 0.22: no Containerfile support)"
     return Result.ok(f"nerdctl {vstr(v)}{extra}", evidence=ev)
 
@@ -114,14 +114,16 @@ def config(host, deps) -> Result:
         ev["note"] = "HOME and XDG_CONFIG_HOME are unset: no rootless nerdctl.toml can be found"
     if cfg.error:
         ev["error"] = cfg.error
-        msg = f"failed to load nerdctl config (not daemon config) from {cfg.path}"
-        if cfg.error_kind == "unknown-keys":
-            return Result.fail(f"{msg}: unknown key(s) {', '.join(cfg.unknown_keys)}: every nerdctl command fails",
-                               details="nerdctl parses nerdctl.toml strictly. Known keys: "
-                                       + ", ".join(sorted(NERDCTL_TOML_KEYS)), evidence=ev)
-        if cfg.error_kind == "malformed":
-            return Result.fail(f"{msg}: {cfg.error}", evidence=ev)
-        return Result.error(f"cannot read {cfg.path}: {cfg.error}", evidence=ev)
+        msg = (f'failed to load nerdctl config (not daemon config) from "{cfg.path}" (Hint: don\'t mix up daemon\'s '
+               f'`config.toml` with `nerdctl.toml`): {cfg.error}')
+        if cfg.error_kind == "unreadable":
+            return Result.error(f"cannot read {cfg.path}: {cfg.error}", evidence=ev,
+                                action=f"make {cfg.path} a readable regular file, or remove it")
+        what = {"unknown-keys": f"unknown key(s) {', '.join(cfg.unknown_keys)}",
+                "wrong-type": "a value of the wrong type", "malformed": "malformed TOML"}[cfg.error_kind]
+        return Result.fail(f"{msg} ({what}: every nerdctl command fails)", details="Known keys "
+                           "(nerdctl matches them case-insensitively): " + ", ".join(sorted(TOML_KEYS_SINCE)),
+                           evidence=ev, action=f"edit {cfg.path}: remove or correct what nerdctl refuses")
     ns = cfg.values["namespace"]
     parts = [f"{k} {v['value']} ({v['source']})" for k, v in cfg.values.items()]
     where = f"{cfg.path}" if cfg.present else f"no {cfg.path}" if cfg.path else "no nerdctl.toml"

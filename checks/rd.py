@@ -5,68 +5,39 @@ import json
 import os
 from typing import Any
 
-from ..facts import config_home
-from ..host import RD_RESOURCE_DIRS, HostFileError
-from ..model import EditStep, Fix, Result, RunStep, check
+from ..fixes import frontends as fixes
+from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
+from ..frontends.rancher_desktop import RancherDesktop, settings_engine
+from ..host import HostFileError
+from ..model import Result, check
 
 MARK_START = "### MANAGED BY RANCHER DESKTOP START (DO NOT EDIT)"
 MARK_END = "### MANAGED BY RANCHER DESKTOP END (DO NOT EDIT)"
-RD_TOOLS = ("nerdctl", "docker", "docker-compose", "docker-buildx", "docker-credential-ecr-login",
-            "docker-credential-none", "docker-credential-pass", "docker-credential-secretservice",
-            "docker-credential-osxkeychain", "helm", "kubectl", "kuberlr", "rdctl", "spin")
+
+
+def rd(host) -> RancherDesktop:
+    return host.frontend if isinstance(host.frontend, RancherDesktop) else RancherDesktop(host)
 
 
 def rd_bin(host) -> str | None:
-    return os.path.join(host.home, ".rd", "bin") if host.home else None
-
-
-def settings_paths(host) -> list[str]:
-    out = []
-    ch = config_home(host)
-    if ch:
-        out.append(os.path.join(ch, "rancher-desktop", "settings.json"))
-    if host.home:
-        out.append(os.path.join(host.home, "Library", "Preferences", "rancher-desktop", "settings.json"))
-    return out
+    return rd(host).bin_dir()
 
 
 def find_install(host) -> dict:
-    def compute() -> dict:
-        found: dict[str, Any] = {}
-        for p in settings_paths(host):
-            if os.path.lexists(host.resolve(p)):
-                found["settings"] = p
-                break
-        b = rd_bin(host)
-        if b and host.is_dir(b):
-            found["rd_bin"] = b
-        for d in RD_RESOURCE_DIRS:
-            if host.is_dir(d):
-                found["resources"] = d
-                break
-        return found
-
-    return host.memo(("rd-install",), compute)
+    return host.memo(("rd-install",), lambda: rd(host).installed())
 
 
 def rd_running(host):
-    """(running, Outcome or None): `rdctl list-settings` answers only while the app runs."""
-
-    def compute():
-        if not host.rdctl():
-            return False, None
-        out = host.run(["rdctl", "list-settings"] if host.which("rdctl") else [host.rdctl(), "list-settings"])
-        return out.ok, out
-
-    return host.memo(("rd-running",), compute)
+    return rd(host).running()
 
 
 @check("rd.installed", title="Rancher Desktop installed")
 def installed(host, deps) -> Result:
     found = find_install(host)
     if not found:
-        return Result.skip("Rancher Desktop is not installed", evidence={"looked_in": settings_paths(host)
-                                                                         + [rd_bin(host)] + list(RD_RESOURCE_DIRS)})
+        fe = rd(host)
+        return Result.skip("Rancher Desktop is not installed",
+                           evidence={"looked_in": fe.settings_paths() + fe.tool_dirs()})
     where = ", ".join(f"{k.replace('_', ' ')} {host.show(v)}" for k, v in found.items())
     return Result.ok(f"Rancher Desktop found: {where}", evidence=found)
 
@@ -76,14 +47,15 @@ def running(host, deps) -> Result:
     ok, out = rd_running(host)
     ev: dict[str, Any] = {"command": out.to_json() if out else None}
     if out is None:
-        return Result.fail("rdctl is not on PATH or in ~/.rd/bin: Rancher Desktop cannot be queried", evidence=ev)
+        return Result.fail("rdctl is neither in ~/.rd/bin nor in Rancher Desktop's resources: it cannot be queried",
+                           evidence=ev, action="reinstall Rancher Desktop")
     if ok:
         return Result.ok("Rancher Desktop is running (rdctl answers)", evidence=ev)
     status = Result.fail if host.vm else Result.warn
     return status("Rancher Desktop is not running" + (": its nerdctl wrapper prints `Rancher Desktop is not "
                                                       "running. Please start Rancher Desktop to use nerdctl`"
                                                       if host.vm else " (the nerdctl on PATH does not use it)"),
-                  evidence=ev, details=out.output)
+                  evidence=ev, details=out.output, action="start Rancher Desktop and wait until it is ready")
 
 
 def read_settings(host) -> tuple[dict | None, dict]:
@@ -98,19 +70,38 @@ def read_settings(host) -> tuple[dict | None, dict]:
         raise ValueError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is malformed JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply to be Rancher Desktop's settings") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a JSON object")
     return data, ev
 
 
 def engine_of(data: dict) -> tuple[str | None, str]:
-    ce = data.get("containerEngine")
-    if isinstance(ce, dict) and isinstance(ce.get("name"), str):
-        return ce["name"], "containerEngine.name"
-    k = data.get("kubernetes")
-    if isinstance(k, dict) and isinstance(k.get("containerEngine"), str):
-        return k["containerEngine"], "kubernetes.containerEngine (old format)"
-    return None, "absent (default moby since Rancher Desktop 1.9)"
+    return settings_engine(data)
+
+
+def locked_engine(host) -> tuple[str | None, str | None]:
+    """(the profile file that locks the engine, its engine) from a locked deployment profile."""
+    for p in rd(host).locked_profiles():
+        try:
+            text = host.read_text(p, limit=256 << 10)
+        except HostFileError:
+            continue
+        if p.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except (ValueError, RecursionError):
+                continue
+            name, _ = settings_engine(data) if isinstance(data, dict) else (None, "")
+            if name:
+                return p, name
+        elif "containerEngine" in text:
+            import re
+
+            m = re.search(r"<key>name</key>\s*<string>([^<]+)</string>", text)
+            return p, (m.group(1) if m else "locked")
+    return None, None
 
 
 @check("rd.engine", title="Rancher Desktop container engine", requires=("rd.installed",))
@@ -118,22 +109,27 @@ def engine(host, deps) -> Result:
     try:
         data, ev = read_settings(host)
     except ValueError as exc:
-        return Result.error(str(exc))
+        return Result.error(str(exc), action="fix or remove the named settings file, then restart Rancher Desktop")
     if data is None:
         return Result.skip("no settings.json: the engine is chosen on first start", evidence=ev)
     name, key = engine_of(data)
     ev.update(engine=name, key=key)
     if name == "containerd":
         return Result.ok(f"container engine is containerd ({key})", evidence=ev)
+    locked, locked_name = locked_engine(host)
+    ev["locked_by"] = locked
+    summary = f"container engine is {name or 'moby'} ({key}): there is no buildkitd and nerdctl cannot work"
+    if locked:
+        return Result.fail(summary + f"; the engine is locked by {locked}", evidence=ev,
+                           details="A locked deployment profile pins the engine: `rdctl set` cannot change it.",
+                           action=f"ask whoever manages {locked} to allow the containerd engine")
+    rdctl = rd(host).rdctl()
     running_now, _ = rd_running(host)
-    verb = "set" if running_now else "start"
-    fix = Fix("rd.use-containerd", "Switch Rancher Desktop to the containerd engine",
-              [RunStep(["rdctl", verb, "--container-engine.name=containerd"])],
-              rechecks=("rd.engine", "rd.running"))
-    return Result.fail(
-        f"container engine is {name or 'moby'} ({key}): there is no buildkitd and nerdctl cannot work",
-        details="nerdctl needs Rancher Desktop's containerd engine (Preferences > Container Engine).",
-        evidence=ev, fixes=[fix])
+    fx = [fixes.rd_use_containerd(rdctl, running_now)] if rdctl else []
+    return Result.fail(summary,
+                       details="nerdctl needs Rancher Desktop's containerd engine (Preferences > Container Engine).",
+                       evidence=ev, fixes=fx,
+                       action="" if fx else "Preferences > Container Engine: containerd, then restart Rancher Desktop")
 
 
 def rc_files(host) -> list[tuple[str, str]]:
@@ -147,7 +143,7 @@ def rc_files(host) -> list[tuple[str, str]]:
         if os.path.exists(p):
             out.append(("bash", p))
             break
-    ch = config_home(host)
+    ch = host.config_home()
     if ch:
         out.append(("fish", os.path.join(ch, "fish", "config.fish")))
     out += [("csh", os.path.join(home, ".cshrc")), ("csh", os.path.join(home, ".tcshrc"))]
@@ -173,39 +169,66 @@ def user_shell(host) -> str:
     return {"tcsh": "csh"}.get(s, s if s in ("bash", "zsh", "fish", "csh") else "bash")
 
 
+def leftover_temp_files(host) -> list[str]:
+    return [p + ".rd-temp" for _shell, p in rc_files(host) if host.lexists(p + ".rd-temp")]
+
+
 @check("rd.path", title="Rancher Desktop tools on PATH", requires=("rd.installed",))
 def path(host, deps) -> Result:
     b = rd_bin(host)
     ev: dict[str, Any] = {"rd_bin": b, "PATH": host.path_entries()}
+    temps = leftover_temp_files(host)
+    ev["leftover_temp_files"] = temps
+    temp_note = (f"; leftover {', '.join(temps)} stops Rancher Desktop from managing the rc files (remove it)"
+                 if temps else "")
     if b and os.path.normpath(b) in [os.path.normpath(p) for p in host.path_entries()]:
+        if temps:
+            return Result.warn(f"{b} is on PATH{temp_note}", evidence=ev, action=f"rm {' '.join(temps)}")
         return Result.ok(f"{b} is on PATH", evidence=ev)
     blocks = managed_blocks(host)
     ev["managed_blocks"] = blocks
+    zdotdir = host.getenv("ZDOTDIR")
+    shell = user_shell(host)
     if blocks:
+        unread = ""
+        if shell == "zsh" and zdotdir and os.path.normpath(zdotdir) != os.path.normpath(host.home or ""):
+            zshrc = os.path.join(host.home or "", ".zshrc")
+            if zshrc in blocks and not any(p.startswith(os.path.join(zdotdir, "")) for p in blocks):
+                unread = (f"; your zsh reads {zdotdir}/.zshrc (ZDOTDIR), never {zshrc}, where Rancher Desktop "
+                          "writes its block")
         return Result.warn(
             f"~/.rd/bin is only added by the managed block in {', '.join(blocks)}: only new login shells see it, "
-            "and a Tilt started from a desktop launcher or IDE does not read these files",
+            f"and a Tilt started from a desktop launcher or IDE does not read these files{unread}{temp_note}",
             details="Start Tilt from a new terminal, or add ~/.rd/bin to the environment your launcher uses "
                     "(e.g. ~/.config/environment.d/rd.conf: PATH=$HOME/.rd/bin:$PATH).",
-            evidence=ev)
-    fixes = []
-    nerdctl_elsewhere = host.which("nerdctl")
-    if b and not nerdctl_elsewhere:
+            evidence=ev, action="open a new terminal and start Tilt from it")
+    fx = []
+    if b and not host.which("nerdctl") and host.home:
         running_now, _ = rd_running(host)
-        if running_now:
-            steps = [RunStep(["rdctl", "set", "--application.path-management-strategy=rcfiles"])]
+        rdctl = rd(host).rdctl()
+        if running_now and rdctl and not temps:
+            fx.append(fixes.rd_add_path_rdctl(rdctl))
         else:
-            shell = user_shell(host)
-            target = {"bash": os.path.join(host.home, ".bashrc"), "zsh": os.path.join(host.home, ".zshrc"),
-                      "csh": os.path.join(host.home, ".cshrc"),
-                      "fish": os.path.join(config_home(host) or os.path.join(host.home, ".config"), "fish",
-                                           "config.fish")}[shell]
-            steps = [EditStep(target, "rd-path-block", {"shell": shell, "dir": b})]
-        fixes.append(Fix("rd.add-path", "Put ~/.rd/bin on PATH (Rancher Desktop's managed block)", steps,
-                         rechecks=("rd.path", "nerdctl.installed")))
+            rc = rc_target(host, shell)
+            fx.append(fixes.rd_add_path_rcfile(rc, shell, b))
     return Result.fail(f"{b or '~/.rd/bin'} is not on PATH and no shell rc file adds it"
-                       + ("" if nerdctl_elsewhere else ": Tilt gets `exit status 127` for nerdctl"),
-                       evidence=ev, fixes=fixes)
+                       + ("" if host.which("nerdctl") else ": Tilt gets `exit status 127` for nerdctl") + temp_note,
+                       evidence=ev, fixes=fx,
+                       action="" if fx else "Preferences > Application > Environment: Configure PATH: Automatic")
+
+
+def rc_target(host, shell: str) -> str:
+    """The rc file this user's shell reads (ZDOTDIR for zsh)."""
+    home = host.home or ""
+    if shell == "zsh":
+        return os.path.join(host.getenv("ZDOTDIR") or home, ".zshrc")
+    if shell == "fish":
+        return os.path.join(host.config_home() or os.path.join(home, ".config"), "fish", "config.fish")
+    if shell == "csh":
+        return os.path.join(home, ".cshrc")
+    if host.platform == "darwin":
+        return os.path.join(home, ".bash_profile")
+    return os.path.join(home, ".bashrc")
 
 
 def is_rd_target(host, target: str) -> bool:
@@ -240,15 +263,9 @@ def legacy_links(host, deps) -> Result:
     ev = {"links": stale, "looked_in": dirs}
     if not stale:
         return Result.ok("no stale Rancher Desktop links in " + " or ".join(dirs), evidence=ev)
-    steps = []
     sys_links = [s["resolved"] for s in stale if s["path"].startswith("/usr/local/bin/")]
     user_links = [s["resolved"] for s in stale if not s["path"].startswith("/usr/local/bin/")]
-    if sys_links:
-        steps.append(RunStep(["rm", "-f", "--", *sys_links], privileged=True))
-    if user_links:
-        steps.append(RunStep(["rm", "-f", "--", *user_links]))
-    fix = Fix("rd.remove-legacy-links", "Remove the stale Rancher Desktop links", steps,
-              rechecks=("rd.legacy-links", "nerdctl.installed"))
+    fix = fixes.rd_remove_legacy_links(sys_links, user_links)
     names = ", ".join(s["path"] + (" (dangling)" if s["dangling"] else f" -> {s['target']}") for s in stale)
     breaks = any(os.path.basename(s["path"]) == "nerdctl" for s in stale)
     summary = f"stale links from Rancher Desktop before 1.3: {names}"

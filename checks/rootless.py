@@ -54,7 +54,9 @@ def subid_entry(host, path: str, user: str, uid: int) -> tuple[bool | None, str]
     try:
         text = host.read_text(path)
     except HostFileError as exc:
-        return (False if exc.reason == "missing" else None), str(exc)
+        if exc.reason == "missing":
+            return False, f"{path} does not exist"
+        return None, f"{path} cannot be read ({exc}): fix the file itself"
     for line in text.splitlines():
         parts = line.strip().split(":")
         if len(parts) >= 3 and parts[0] in (user, str(uid)):
@@ -81,14 +83,14 @@ def prereqs(host, deps) -> Result:
         item("XDG_RUNTIME_DIR", False, "not set",
              "log in through a session that sets it (systemd-logind / pam_systemd), or `export "
              f"XDG_RUNTIME_DIR=/run/user/{host.euid}` if that directory exists")
-    elif not os.path.isdir(xdg):
+    elif not host.is_dir(xdg):
         item("XDG_RUNTIME_DIR", False, f"{xdg} does not exist", "log in again through systemd-logind")
     elif not os.access(xdg, os.W_OK):
         item("XDG_RUNTIME_DIR", False, f"{xdg} is not writable", "it must belong to you")
     else:
         item("XDG_RUNTIME_DIR", True, xdg)
     home = host.home
-    if not home or not os.path.isdir(home):
+    if not home or not host.is_dir(home):
         item("HOME", False, "not set" if not home else f"{home} does not exist",
              "containerd-rootless-setuptool.sh needs a writable HOME")
     for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "containerd-rootless-setuptool.sh",
@@ -102,7 +104,8 @@ def prereqs(host, deps) -> Result:
     user = host.user
     for f in ("/etc/subuid", "/etc/subgid"):
         ok, detail = subid_entry(host, f, user, host.euid)
-        item(f, bool(ok), detail, f"`sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {user}`")
+        item(f, bool(ok), detail, "" if ok is None else
+             f"`sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {user}`")
     sc = host.run(["systemctl", "--user", "show-environment"])
     if sc.kind == "not-found":
         item("systemctl --user", False, "systemctl not on PATH", hint(host, "systemctl"))
@@ -124,7 +127,9 @@ def prereqs(host, deps) -> Result:
     if missing:
         lines = [f"- {i['name']}: {i['detail']}" + (f"; fix: {i['hint']}" if i.get("hint") else "") for i in missing]
         names = ", ".join(i["name"] for i in missing)
-        return Result.fail(f"rootless containerd is missing: {names}", details="\n".join(lines), evidence=ev)
+        first = missing[0]
+        return Result.fail(f"rootless containerd is missing: {names}", details="\n".join(lines), evidence=ev,
+                           action=f"{first['name']}: {first.get('hint') or first['detail']}")
     return Result.ok("every rootless prerequisite is present", evidence=ev)
 
 

@@ -7,12 +7,12 @@ from ..model import Result, check
 from ._util import read_version, vstr
 
 MIN_ENV = (0, 33, 5)  # custom_build(env=, dir=)
-MIN_PULL_POLICY = (0, 33, 9)  # IfNotPresent instead of Never for skips_local_docker images
 
 
 def running_tilts(host) -> list[dict]:
-    out = []
-    for p in host.processes(lambda p: p.name == "tilt" or (p.cmdline and os.path.basename(p.cmdline[0]) == "tilt")):
+    out: list[dict] = []
+    procs = host.processes(lambda p: p.name == "tilt" or bool(p.cmdline and os.path.basename(p.cmdline[0]) == "tilt"))
+    for p in procs or []:
         env = host.process_environ(p.pid)
         rec = {"pid": p.pid, "cmdline": p.cmdline, "PATH": None, "nerdctl": None}
         if env is not None:
@@ -33,26 +33,23 @@ def installed(host, deps) -> Result:
         return Result.fail(
             f"the running Tilt (pid {t['pid']}) was started with a PATH that lacks nerdctl: its builds fail with "
             "`exit status 127` even though your shell finds nerdctl",
-            details=f"Tilt's PATH: {t['PATH']}\nRestart Tilt from a shell whose PATH has nerdctl, or use "
+            details=f"Tilt's PATH: {t['PATH']}\nTilt's own `nerdctl` extension runs a shell string, so the shell "
+                    "says `exit status 127`. Restart Tilt from a shell whose PATH has nerdctl, or use "
                     "nerdctl-doctor's Tilt extension, which runs by absolute path.",
-            evidence=ev)
+            evidence=ev, action="restart Tilt from a terminal whose PATH has nerdctl, or use nerdctl-doctor's extension")
     out = host.run(["tilt", "version"])
     ev["command"] = out.to_json()
     if out.kind == "not-found":
         if tilts:
             return Result.warn("tilt is not on this PATH, but a Tilt is running with nerdctl on its PATH", evidence=ev)
-        return Result.fail("tilt is not on PATH", evidence=ev)
+        return Result.fail("tilt is not on PATH", evidence=ev,
+                           action="install Tilt (https://docs.tilt.dev/install.html) and put it on PATH")
     v, err = read_version(out, "Tilt", ev)
     if err:
         return err
     if v < MIN_ENV:
-        return Result.fail(f"Tilt v{vstr(v)} is older than v0.33.5: custom_build has no env=", evidence=ev)
-    if v < MIN_PULL_POLICY:
-        return Result.warn(
-            f"Tilt v{vstr(v)} is older than v0.33.9: it deploys nerdctl images with imagePullPolicy Never "
-            "(ErrImageNeverPull when the image is anywhere else)",
-            evidence=ev,
-        )
+        return Result.fail(f"Tilt v{vstr(v)} is older than v0.33.5: custom_build has no env=, which nerdctl builds "
+                           "need", evidence=ev, action="upgrade Tilt to v0.33.5 or newer")
     return Result.ok(f"Tilt v{vstr(v)}" + (f"; {len(tilts)} running, nerdctl on its PATH" if tilts else ""),
                      evidence=ev)
 

@@ -39,27 +39,28 @@ def runtime_dir(host: Host) -> str:
     return f"/run/user/{host.euid}"
 
 
-def config_home(host: Host) -> str | None:
-    x = host.getenv("XDG_CONFIG_HOME")
-    if x:
-        return x
-    return os.path.join(host.home, ".config") if host.home else None
+def nerdctl_version(host: Host) -> tuple[int, int, int] | None:
+    """The installed nerdctl's version (`nerdctl --version`, through the front-end's wrapper), memoised."""
 
+    def compute() -> tuple[int, int, int] | None:
+        import re
 
-def data_home(host: Host) -> str | None:
-    x = host.getenv("XDG_DATA_HOME")
-    if x:
-        return x
-    return os.path.join(host.home, ".local", "share") if host.home else None
+        if not host.which("nerdctl"):
+            return None
+        out = host.run(["nerdctl", "--version"])
+        m = re.search(r"(\d+)\.(\d+)\.(\d+)", out.stdout) if out.ok else None
+        return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+    return host.memo(("nerdctl-version",), compute)
 
 
 def nerdctl_toml_path(host: Host) -> tuple[str | None, str]:
     """(path, how it was chosen): NERDCTL_TOML, else the rootful or rootless default."""
-    env = host.getenv("NERDCTL_TOML")
-    if env:
-        return env, "env NERDCTL_TOML"
+    if "NERDCTL_TOML" in host.env:  # set-but-empty means: no file
+        env = host.env["NERDCTL_TOML"]
+        return (env or None), "env NERDCTL_TOML"
     if host.rootless:
-        ch = config_home(host)
+        ch = host.config_home()
         return (os.path.join(ch, "nerdctl", "nerdctl.toml") if ch else None), "rootless default"
     return "/etc/nerdctl/nerdctl.toml", "rootful default"
 
@@ -84,6 +85,13 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
     counts) > toml > default."""
 
     def compute() -> NerdctlConfig:
+        if host.vm and not host.frontend.forwards_host_env():
+            # the wrapper runs nerdctl inside the VM: the host's env and nerdctl.toml do not reach it
+            cfg = NerdctlConfig(None, f"not used: {host.frontend.label} has its own")
+            cfg.values = {"address": {"value": host.frontend.containerd_address, "source": "default"},
+                          "namespace": {"value": NERDCTL_DEFAULTS["namespace"], "source": "default"},
+                          "snapshotter": {"value": NERDCTL_DEFAULTS["snapshotter"], "source": "default"}}
+            return cfg
         path, how = nerdctl_toml_path(host)
         cfg = NerdctlConfig(path, how)
         if path:
@@ -96,11 +104,10 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
                     cfg.error_kind, cfg.error = "malformed", f"not UTF-8: {exc}"
                 except tomllib.TOMLDecodeError as exc:
                     cfg.error_kind, cfg.error = "malformed", str(exc)
+                except RecursionError:
+                    cfg.error_kind, cfg.error = "malformed", "nested too deeply"
                 else:
-                    cfg.unknown_keys = sorted(k for k in cfg.toml if k not in NERDCTL_TOML_KEYS)
-                    if cfg.unknown_keys:
-                        cfg.error_kind = "unknown-keys"
-                        cfg.error = "unknown key(s): " + ", ".join(cfg.unknown_keys)
+                    judge_toml(host, cfg)
             except HostFileError as exc:
                 if exc.reason != "missing":
                     cfg.present = exc.reason != "dangling-link"
@@ -111,13 +118,53 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
                 cfg.values[name] = {"value": flags[name], "source": "flag"}
             elif ENV_FOR[name] in host.env:
                 cfg.values[name] = {"value": host.env[ENV_FOR[name]], "source": "env"}
-            elif name in cfg.toml and not cfg.error and isinstance(cfg.toml[name], str):
-                cfg.values[name] = {"value": cfg.toml[name], "source": "toml"}
+            elif not cfg.error and isinstance(_ci_get(cfg.toml, name), str):
+                cfg.values[name] = {"value": _ci_get(cfg.toml, name), "source": "toml"}
             else:
                 cfg.values[name] = {"value": NERDCTL_DEFAULTS[name], "source": "default"}
         return cfg
 
     return host.memo(("nerdctl-config",), compute)
+
+
+# nerdctl.toml keys by the nerdctl version that added them (UPSTREAM.md section 4), with their Go types
+TOML_KEYS_SINCE: dict[str, tuple[tuple[int, int, int], type | tuple[type, ...]]] = {
+    **{k: ((0, 18, 0), str) for k in ("address", "namespace", "snapshotter", "cni_path", "cni_netconfpath",
+                                      "data_root", "cgroup_manager", "hosts_dir")},
+    "debug": ((0, 18, 0), bool), "debug_full": ((0, 18, 0), bool), "insecure_registry": ((0, 18, 0), bool),
+    "experimental": ((1, 0, 0), bool), "host_gateway_ip": ((1, 3, 0), str), "bridge_ip": ((2, 1, 0), str),
+    "kube_hide_dupe": ((2, 1, 0), bool), "cdi_spec_dirs": ((2, 1, 0), list), "userns_remap": ((2, 1, 0), str),
+    "dns": ((2, 2, 0), list), "dns_opts": ((2, 2, 0), list), "dns_search": ((2, 2, 0), list),
+    "disable_hc_systemd": ((2, 2, 0), bool), "selinux_enabled": ((2, 3, 0), bool),
+}
+
+
+def _ci_get(table: dict[str, Any], key: str) -> Any:
+    """nerdctl matches keys case-insensitively."""
+    for k, v in table.items():
+        if isinstance(k, str) and k.lower() == key:
+            return v
+    return None
+
+
+def judge_toml(host: Host, cfg: "NerdctlConfig") -> None:
+    """nerdctl's strict decoding: unknown keys (for the installed version) and values of the wrong type are
+    fatal."""
+    v = nerdctl_version(host) or (99, 0, 0)
+    unknown, wrong = [], []
+    for k, val in cfg.toml.items():
+        spec = TOML_KEYS_SINCE.get(str(k).lower())
+        if spec is None or v < spec[0]:
+            unknown.append(str(k))
+        elif isinstance(val, bool) != (spec[1] is bool) or not isinstance(val, spec[1]):
+            wrong.append(f"{k} = {val!r} (wants {'a boolean' if spec[1] is bool else 'a ' + spec[1].__name__})")
+    cfg.unknown_keys = sorted(unknown)
+    if unknown:
+        cfg.error_kind = "unknown-keys"
+        cfg.error = "strict mode: fields in the document are missing in the target struct: " + ", ".join(unknown)
+    elif wrong:
+        cfg.error_kind = "wrong-type"
+        cfg.error = "wrong type: " + "; ".join(wrong)
 
 
 def rootlesskit_state_dir(host: Host) -> str:
@@ -150,12 +197,18 @@ def containerd_target(host: Host) -> ContainerdTarget:
             return ContainerdTarget(addr, path)
         state = rootlesskit_state_dir(host)
         pid_file = os.path.join(state, "child_pid")
+        not_running = ("rootless containerd not running? (hint: use `containerd-rootless-setuptool.sh install` to "
+                       "start rootless containerd)")
+        if not host.getenv("ROOTLESSKIT_STATE_DIR") and (not host.getenv("XDG_RUNTIME_DIR")
+                                                         or not host.is_dir(state)):
+            return ContainerdTarget(addr, None, error=not_running, state_dir=state)
         try:
             pid = int(host.read_text(pid_file, limit=64).strip())
         except HostFileError as exc:
-            msg = ("rootless containerd not running? (hint: use `containerd-rootless-setuptool.sh install` to "
-                   "start rootless containerd)")
-            return ContainerdTarget(addr, None, error=f"{msg}; {exc}", state_dir=state)
+            if exc.reason == "missing":
+                return ContainerdTarget(addr, None, error=f"stat {pid_file}: no such file or directory",
+                                        state_dir=state)
+            return ContainerdTarget(addr, None, error=str(exc), state_dir=state)
         except ValueError:
             return ContainerdTarget(addr, None, error=f"{pid_file} does not hold a pid", state_dir=state)
         addr.setdefault("via", "rootlesskit")
@@ -200,7 +253,7 @@ def containerd_server(host: Host) -> ContainerdServer:
 
     def compute() -> ContainerdServer:
         if host.vm:
-            out = host.run(["sudo", "ctr", "--address", K3S_SOCKET, "version"], vm=True)
+            out = host.run_vm(["ctr", "--address", host.frontend.containerd_address, "version"])
         else:
             target = containerd_target(host)
             if target.path is None:
@@ -217,13 +270,14 @@ def containerd_server(host: Host) -> ContainerdServer:
 def buildkit_candidates(host) -> list[dict]:
     """nerdctl's candidates for the target namespace, in order, first match wins, no fall-through between
     levels (UPSTREAM.md section 1)."""
-    flag = (getattr(host, "flags", None) or {}).get("buildkit_host")
-    if flag:
+    flags = getattr(host, "flags", None) or {}
+    flag = flags.get("buildkit_host")
+    if flag is not None:  # given, even empty
         return [{"address": flag, "source": "flag"}]
-    env = host.getenv("BUILDKIT_HOST")
+    env = host.getenv("BUILDKIT_HOST") if (not host.vm or host.frontend.forwards_host_env()) else None
     if env:  # set-but-empty does not count: nerdctl checks for a non-empty value
         return [{"address": env, "source": "env"}]
-    run = "/run" if host.vm else runtime_dir(host)
+    run = host.frontend.buildkit_run_dir if host.vm else runtime_dir(host)
     out = []
     if host.namespace != "default":
         out.append(f"unix://{run}/buildkit-{host.namespace}/buildkitd.sock")

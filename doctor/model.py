@@ -5,6 +5,7 @@ Nothing here touches the outside world or imports a UI.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -44,8 +45,6 @@ class RunStep:
         object.__setattr__(self, "argv", tuple(self.argv))
         object.__setattr__(self, "env", dict(self.env))
 
-    def to_json(self, host: Any = None) -> dict:
-        return {"kind": "run", "argv": list(self.argv), "env": dict(self.env), "privileged": self.privileged}
 
 
 @dataclass(frozen=True)
@@ -63,20 +62,6 @@ class EditStep:
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", dict(self.params))
 
-    def to_json(self, host: Any = None) -> dict:
-        diff = ""
-        if host is not None:
-            try:
-                from .fixes.edits import render_diff
-            except ImportError:  # pragma: no cover - layout without fixes
-                render_diff = None
-            if render_diff is not None:
-                try:
-                    diff = render_diff(host, self)
-                except Exception as exc:  # a diff that cannot be computed is said, not raised
-                    diff = f"(cannot compute the change: {exc})"
-        return {"kind": "edit", "path": self.path, "diff": diff, "privileged": self.privileged}
-
 
 @dataclass(frozen=True)
 class AdviceStep:
@@ -86,8 +71,6 @@ class AdviceStep:
     kind: str = field(default="advice", init=False)
     privileged: bool = False
 
-    def to_json(self, host: Any = None) -> dict:
-        return {"kind": "advice", "text": self.text}
 
 
 Step = RunStep | EditStep | AdviceStep
@@ -108,13 +91,10 @@ class Fix:
     def privileged(self) -> bool:
         return any(getattr(s, "privileged", False) for s in self.steps)
 
-    def to_json(self, host: Any = None) -> dict:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "privileged": self.privileged,
-            "steps": [s.to_json(host) for s in self.steps],
-        }
+    @property
+    def advice_only(self) -> bool:
+        """A fix made only of advice changes nothing: it is shown, never "applied"."""
+        return all(isinstance(s, AdviceStep) for s in self.steps)
 
 
 # --------------------------------------------------------------------------- results
@@ -127,6 +107,8 @@ class Result:
     details: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     fixes: list[Fix] = field(default_factory=list)
+    # What a person should do when no fix can (one line, specific to this platform): for the next steps.
+    action: str = ""
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)
@@ -195,36 +177,28 @@ class CheckRun:
     result: Result
     duration_ms: int = 0
 
-    def to_json(self, host: Any = None) -> dict:
-        r = self.result
-        return {
-            "id": self.check.id,
-            "category": self.check.category,
-            "title": self.check.title,
-            "status": r.status.value,
-            "summary": r.summary,
-            "details": r.details or "",
-            "evidence": jsonable(r.evidence),
-            "fixes": [f.to_json(host) for f in r.fixes],
-            "duration_ms": int(self.duration_ms),
-        }
 
 
-def jsonable(value: Any) -> Any:
-    """Evidence is free-form; make it JSON-safe without losing information."""
+def jsonable(value: Any, _depth: int = 0) -> Any:
+    """Evidence is free-form; make it JSON-safe: NaN and infinities become strings, bytes are decoded, other
+    objects become their str(), and nesting deeper than 64 levels is cut (a plugin's evidence can be anything)."""
+    if _depth > 64:
+        return "(nested too deeply)"
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, _depth + 1) for v in value]
     if isinstance(value, enum.Enum):
-        return value.value
+        return jsonable(value.value, _depth + 1)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        return f"<{type(value).__name__}>"
 
 
-def exit_code_for(statuses: Sequence[Status], strict: bool = False) -> int:
-    bad = {Status.FAIL, Status.ERROR} | ({Status.WARN} if strict else set())
-    return 1 if any(s in bad for s in statuses) else 0

@@ -1,13 +1,20 @@
 """Check discovery through the entry-point group ``nerdctl_doctor.checks`` (SPEC section 7).
 
 The built-in checks are one entry point like any plugin's. An entry point names a module with a ``CHECKS``
-iterable or a callable returning an iterable of Check objects. A plugin that fails to import or load becomes one
-``error`` check named after its entry point; the others still load.
+iterable or a callable returning an iterable of Check objects. A plugin that fails to import or load, or whose
+import does not finish within --timeout, becomes one ``error`` check named after its entry point; the others
+still load. Entry points are read straight from the installed distributions' entry_points.txt (importlib.metadata
+costs more than the whole start-up budget).
 """
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+import threading
 import types
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from .model import Check, Result
 
@@ -15,58 +22,120 @@ GROUP = "nerdctl_doctor.checks"
 BUILTIN = "builtin"
 
 
-def _broken(ep_name: str, ep_value: str, exc: BaseException) -> Check:
-    msg = f"plugin entry point {ep_name} ({ep_value}) failed to load: {type(exc).__name__}: {exc}"
+@dataclass(frozen=True)
+class EntryPoint:
+    name: str
+    value: str
+    dist: str
 
-    def report(host, deps, _msg=msg) -> Result:
-        return Result.error(_msg, evidence={"entry_point": ep_name, "value": ep_value})
+    def load(self) -> Any:
+        module, _, attr = self.value.partition(":")
+        obj: Any = importlib.import_module(module.strip())
+        for part in filter(None, attr.strip().split(".")):
+            obj = getattr(obj, part)
+        return obj
 
-    return Check(id=f"plugin.{ep_name}", category="plugin", title=f"plugin {ep_name} ({ep_value})", func=report,
-                 source=ep_name)
+
+def entry_points(group: str = GROUP) -> list[EntryPoint]:
+    """The group's entry points of every distribution on sys.path, first one of a name wins."""
+    found: dict[str, EntryPoint] = {}
+    for base in sys.path:
+        try:
+            names = os.listdir(base or ".")
+        except OSError:
+            continue
+        for n in sorted(names):
+            if not n.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(base or ".", n, "entry_points.txt"), encoding="utf-8") as fh:
+                    text = fh.read(1 << 20)
+            except OSError:
+                continue
+            section = None
+            for line in text.splitlines():
+                line = line.strip()
+                if not line or line.startswith(("#", ";")):
+                    continue
+                if line.startswith("[") and line.endswith("]"):
+                    section = line[1:-1].strip()
+                elif section == group and "=" in line:
+                    k, v = line.split("=", 1)
+                    found.setdefault(k.strip(), EntryPoint(k.strip(), v.strip(), n))
+    return sorted(found.values(), key=lambda ep: (ep.name != BUILTIN, ep.name))
 
 
-def _items(obj) -> Iterable:
+def _broken(ep: EntryPoint, why: str) -> Check:
+    msg = f"plugin entry point {ep.name} ({ep.value}) {why}"
+
+    def report(host: Any, deps: Any, _msg: str = msg) -> Result:
+        return Result.error(_msg, evidence={"entry_point": ep.name, "value": ep.value},
+                            action=f"upgrade or uninstall the package that provides {ep.name}")
+
+    return Check(id=f"plugin.{ep.name}", category="plugin", title=f"plugin {ep.name} ({ep.value})", func=report,
+                 source=ep.name)
+
+
+def _items(obj: Any) -> Iterable[Any]:
     if isinstance(obj, types.ModuleType):
         items = getattr(obj, "CHECKS", None)
         if items is None:
             raise TypeError(f"module {obj.__name__} has no CHECKS")
-        return items
+        return list(items)
     if callable(obj):
-        return obj()
-    return obj
+        return list(obj())
+    return list(obj)
 
 
-def load_checks() -> list[Check]:
+def _load(ep: EntryPoint, timeout: float) -> list[Any]:
+    """Import an entry point in a daemon thread, so that a hanging import costs at most ``timeout``."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["items"] = _items(ep.load())
+        except BaseException as exc:  # noqa: BLE001 - a broken plugin is a diagnosis
+            box["error"] = exc
+
+    t = threading.Thread(target=work, name=f"load:{ep.name}", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise TimeoutError(f"did not finish importing within {timeout:g}s")
+    if "error" in box:
+        raise box["error"]
+    return box["items"]
+
+
+def load_checks(timeout: float = 5.0) -> list[Check]:
     """Every registered check: built-ins first (in their own order), then plugins by entry-point name."""
-    from importlib.metadata import entry_points
-
-    eps = list(entry_points(group=GROUP))
-    # One distribution may be seen twice (e.g. an editable install plus a build tree): keep the first.
-    seen_names: set[str] = set()
-    unique = []
-    for ep in eps:
-        if ep.name not in seen_names:
-            seen_names.add(ep.name)
-            unique.append(ep)
-    unique.sort(key=lambda ep: (ep.name != BUILTIN, ep.name))
     checks: list[Check] = []
     ids: set[str] = set()
-    for ep in unique:
+    for ep in entry_points():
         try:
-            loaded = list(_items(ep.load()))
+            loaded = _load(ep, timeout) if ep.name != BUILTIN else _items(ep.load())
             for c in loaded:
                 if not isinstance(c, Check):
                     raise TypeError(f"{c!r} is not a nerdctl_doctor Check")
                 if c.id in ids:
                     raise ValueError(f"check id {c.id} is already registered")
-            batch = []
             for c in loaded:
                 ids.add(c.id)
-                batch.append(Check(c.id, c.category, c.title, c.func, c.requires, ep.name))
-            checks.extend(batch)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin is a diagnosis, not a crash
-            broken = _broken(ep.name, ep.value, exc)
+                checks.append(Check(c.id, c.category, c.title, c.func, c.requires, ep.name))
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
+                raise
+            broken = _broken(ep, f"failed to load: {type(exc).__name__}: {str(exc)[:300]}")
             if broken.id not in ids:
                 ids.add(broken.id)
                 checks.append(broken)
     return checks
+
+
+def validate_fixes(checks: Iterable[Check]) -> list[str]:
+    """Problems with the fix catalog against the loaded checks: rechecks that name no check."""
+    from .fixes.catalog import all_specs
+
+    known = {c.id for c in checks}
+    return [f"fix {spec.id} re-checks unknown check {r}" for spec in all_specs() for r in spec.rechecks
+            if r not in known]

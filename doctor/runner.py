@@ -7,36 +7,23 @@ is an ``error`` and the run moves on without it.
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
 import traceback
-from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
+from .events import CheckFinished, CheckStarted, RunEvent, RunFinished
 from .model import Check, CheckRun, Result
+
+if TYPE_CHECKING:
+    from .host import Host
 
 GRACE = 0.5  # seconds a check may take beyond one --timeout (its own bookkeeping)
 RUN_GRACE = 0.9  # the whole run ends within --timeout + this
 
 
-@dataclass
-class CheckStarted:
-    check: Check
-
-
-@dataclass
-class CheckFinished:
-    run: CheckRun
-
-
-@dataclass
-class RunFinished:
-    runs: list[CheckRun]  # in registration order
-    duration_ms: int
-
-
-Event = CheckStarted | CheckFinished | RunFinished
 
 
 def select(checks: Sequence[Check], only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Check]:
@@ -65,7 +52,7 @@ def unknown_names(checks: Sequence[Check], names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in known]
 
 
-def run_checks(checks: Sequence[Check], host, timeout: float | None = None) -> Iterator[Event]:
+def run_checks(checks: Sequence[Check], host: "Host", timeout: float | None = None) -> Iterator[RunEvent]:
     """Run ``checks`` against ``host``; yield events as they happen, ending with RunFinished."""
     timeout = host.timeout if timeout is None else timeout
     start = time.monotonic()
@@ -81,11 +68,11 @@ def run_checks(checks: Sequence[Check], host, timeout: float | None = None) -> I
         try:
             result = c.run(host, deps)
         except Exception as exc:  # a crash is an error for this check alone
-            tb = traceback.format_exc(limit=6)
-            result = Result.error(f"the check crashed: {type(exc).__name__}: {exc}", details=tb)
+            tb = traceback.format_exc(limit=6) if os.environ.get("NERDCTL_DOCTOR_DEBUG") == "1" else ""
+            result = Result.error(f"the check crashed: {type(exc).__name__}: {str(exc)[:300]}", details=tb)
         events.put(("done", c, result, int((time.monotonic() - t0) * 1000)))
 
-    def launch(c: Check) -> Iterator[Event]:
+    def launch(c: Check) -> Iterator[RunEvent]:
         missing_or_bad = []
         deps: dict[str, Result] = {}
         for req in c.requires:
@@ -151,10 +138,12 @@ def run_checks(checks: Sequence[Check], host, timeout: float | None = None) -> I
     yield RunFinished(ordered, int((time.monotonic() - start) * 1000))
 
 
-def run_all(checks: Sequence[Check], host, on_event: Callable[[Event], None] | None = None) -> list[CheckRun]:
+def run_to_end(checks: Sequence[Check], host: "Host",
+               on_event: Callable[[RunEvent], None] | None = None) -> list[CheckRun]:
+    """Run the checks to the end, handing every event to ``on_event``; the runs in registration order."""
     runs: list[CheckRun] = []
     for ev in run_checks(checks, host):
-        if on_event:
+        if on_event is not None:
             on_event(ev)
         if isinstance(ev, RunFinished):
             runs = ev.runs

@@ -20,8 +20,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Log, Static, Tree
 
-from .model import CheckRun, Status, exit_code_for, jsonable
-from .runner import CheckFinished, CheckStarted, RunFinished, run_checks
+from .diagnosis import Diagnosis, exit_code_for
+from .events import CheckFinished, CheckStarted, Rechecked, RunFinished, StepOutput, StepStarted
+from .model import CheckRun, Status, jsonable
+from .runner import run_checks
 
 SYMBOL = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-", Status.ERROR: "?"}
 STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.SKIP: "dim", Status.ERROR: "magenta"}
@@ -215,13 +217,12 @@ class RunFix(ModalScreen[Any]):
         from .fixes.render import describe_step
 
         def on_event(ev) -> None:
-            kind = ev[0]
-            if kind == "step-start":
-                self.app.call_from_thread(self._log, describe_step(self.host, ev[2], ev[1])[0])
-            elif kind == "output":
-                self.app.call_from_thread(self._log, "    " + ev[2])
-            elif kind == "recheck":
-                r = ev[1]
+            if isinstance(ev, StepStarted):
+                self.app.call_from_thread(self._log, describe_step(self.host, ev.step, ev.index)[0])
+            elif isinstance(ev, StepOutput):
+                self.app.call_from_thread(self._log, "    " + ev.line)
+            elif isinstance(ev, Rechecked):
+                r = ev.run
                 self.app.call_from_thread(self._log, f"re-check {r.check.id}: {r.result.status.value} — "
                                                      f"{r.result.summary}")
 
@@ -238,7 +239,9 @@ class RunFix(ModalScreen[Any]):
         elif res.resolved:
             msg = Text("✓ applied: the problem is gone", style="bold green")
         else:
-            msg = Text("! applied, but the problem remains (see the re-checks above)", style="bold yellow")
+            msg = Text("! applied, but the problem is not gone yet (see the re-checks above)", style="bold yellow")
+        for item in res.remaining:
+            msg.append(f"\nLeft for you: {item}", style="yellow")
         self.query_one("#outcome", Static).update(msg)
         btn = self.query_one("#close", Button)
         btn.disabled = False
@@ -431,16 +434,16 @@ class DoctorApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_export(self) -> None:
-        from .report import json_document
+        from .documents import report_document
 
         runs = [self.runs[c.id] for c in self.checks if c.id in self.runs]
-        doc = json_document(self.host, runs, self.strict)
+        doc = report_document(Diagnosis(self.host, runs, self.strict))
         name = f"nerdctl-doctor-report-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
         path = os.path.abspath(name)
         try:
             from .fixes.apply import atomic_write
 
-            atomic_write(path, (json.dumps(jsonable(doc), indent=2, ensure_ascii=False) + "\n").encode())
+            atomic_write(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
         except OSError as exc:
             self.notify(f"cannot write {path}: {exc.strerror or exc}", severity="error")
             return

@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from ..events import FixEvent, Rechecked, StepDone, StepOutput, StepReport, StepStarted
 from ..model import AdviceStep, CheckRun, EditStep, Fix, RunStep, Status
 from .edits import EditError, current_text, new_text, unified
 
@@ -25,19 +26,7 @@ NAMESPACE_RE = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 STEP_TIMEOUT = 600.0
 
-Event = tuple
-OnEvent = Callable[[Event], None]
-
-
-@dataclass
-class StepReport:
-    step: Any
-    exit_code: int | None
-    output: str = ""
-    changed: bool = False
-
-    def to_json(self, host=None) -> dict:
-        return {"step": self.step.to_json(host), "exit_code": self.exit_code, "output": self.output}
+OnEvent = Callable[[FixEvent], None]
 
 
 @dataclass
@@ -48,6 +37,8 @@ class ApplyResult:
     recheck: list[CheckRun] = field(default_factory=list)
     resolved: bool = False
     message: str = ""
+
+    remaining: list[str] = field(default_factory=list)  # what only the user can do now
 
     @property
     def exit_code(self) -> int:
@@ -79,19 +70,44 @@ def run_argv(host, step: RunStep) -> tuple[list[str], dict]:
     env = dict(step.env)
     validate_env(env)
     if step.privileged and host.euid != 0:
-        return ["sudo", "env", *[f"{k}={v}" for k, v in env.items()], *argv], {}
+        # sudo resets the environment: pass it through `env K=V`. Off a terminal sudo must not wait for a
+        # password nobody can type: -n makes it fail at once and say so.
+        sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
+        return [*sudo, "env", *[f"{k}={v}" for k, v in env.items()], *argv], {}
     return argv, env
+
+
+def _on_terminal() -> bool:
+    import sys
+
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------- journal (for --undo)
 
 
 def state_dir(host) -> str | None:
-    x = host.getenv("XDG_STATE_HOME")
-    if x:
-        return os.path.join(x, "nerdctl-doctor")
-    if host.home:
-        return os.path.join(host.home, ".local", "state", "nerdctl-doctor")
+    base = host.state_home()
+    return os.path.join(base, "nerdctl-doctor") if base else None
+
+
+def journal_ready(host) -> str | None:
+    """Why the undo journal cannot be written (then the fix must not start), or None."""
+    p = journal_path(host)
+    if p is None:
+        return "neither HOME nor XDG_STATE_HOME is set: no undo journal can be kept"
+    d = os.path.dirname(p)
+    try:
+        os.makedirs(d, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {d} for the undo journal: {exc.strerror or exc}"
+    if not os.path.isdir(d) or not os.access(d, os.W_OK):
+        return f"{d} is not a writable directory for the undo journal"
+    if os.path.lexists(p) and not os.path.isfile(p):
+        return f"{p} is not a regular file"
     return None
 
 
@@ -151,32 +167,65 @@ def write_journal(host, fix: Fix, edits: list[dict]) -> None:
 
 
 def read_journal(host) -> dict | None:
+    """The last fix's journal; None when there is none. Raises EditError when it is not a valid journal."""
+    from ..host.files import HostFileError, read_bounded
+
     p = journal_path(host)
-    if not p or not os.path.exists(p):
+    if not p or not os.path.lexists(p):
         return None
     try:
-        with open(p, "rb") as fh:
-            doc = json.load(fh)
-        return doc if isinstance(doc, dict) and isinstance(doc.get("edits"), list) else None
-    except (OSError, ValueError):
-        return None
+        doc = json.loads(read_bounded(p, p, 1 << 20))
+    except HostFileError as exc:
+        raise EditError(f"the undo journal cannot be read: {exc}") from None
+    except (ValueError, RecursionError):
+        raise EditError(f"the undo journal {p} is not valid JSON; nothing was restored") from None
+    ok = isinstance(doc, dict) and isinstance(doc.get("edits"), list) and all(
+        isinstance(e, dict) and isinstance(e.get("resolved"), str) and isinstance(e.get("path"), str)
+        and (e.get("backup") is None or isinstance(e.get("backup"), str)) for e in doc["edits"])
+    if not ok:
+        raise EditError(f"the undo journal {p} is not one nerdctl-doctor wrote; nothing was restored")
+    return doc
 
 
 # --------------------------------------------------------------------------- steps
 
 
 def _raw(path: str) -> bytes | None:
+    from ..host.files import HostFileError, read_bounded
+
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
+        return read_bounded(path, path, 8 << 20)
+    except HostFileError as exc:
+        if exc.reason == "missing":
+            return None
+        raise EditError(str(exc)) from None
+
+
+def make_backup(path: str, data: bytes, st: os.stat_result) -> str:
+    """A timestamped copy beside ``path``, created exclusively (never through a link, never over a file), with
+    the original's mode and owner from the start."""
+    for n in range(100):
+        stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f") + (f"-{n}" if n else "")
+        backup = f"{path}.nerdctl-doctor-{stamp}.bak"
+        try:
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            if os.geteuid() == 0:
+                os.fchown(fd, st.st_uid, st.st_gid)
+            os.fchmod(fd, st.st_mode & 0o7777)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return backup
+    raise StepError(f"cannot create a backup of {path}")
 
 
 def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
-    resolved = host.resolve(step.path)
+    resolved = os.path.realpath(host.resolve(step.path))  # a symlinked file is edited where it points
     for _attempt in range(3):
-        current_text(host, step)  # size cap, dangling links, directories: a clear error before anything else
         old_bytes = _raw(resolved)
         try:
             old = None if old_bytes is None else old_bytes.decode("utf-8")
@@ -185,13 +234,14 @@ def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
         new = new_text(host, step, old)
         if new == old:
             return StepReport(step, 0, f"{step.path}: already as wanted, unchanged")
-        if host.euid != 0 and not os.access(os.path.dirname(resolved) or ".", os.W_OK):
-            raise StepError(f"cannot write {resolved}: permission denied (run as root, or with sudo)")
+        d = os.path.dirname(resolved) or "."
+        if not os.access(d if os.path.isdir(d) else os.path.dirname(d) or ".", os.W_OK):
+            raise StepError(f"cannot write {resolved}: permission denied"
+                            + (" (run it as root: `sudo nerdctl-doctor fix ...`)" if step.privileged else ""))
         backup = None
-        if old_bytes is not None:
-            stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-            backup = f"{resolved}.nerdctl-doctor-{stamp}.bak"
-            shutil.copy2(resolved, backup)
+        st = os.stat(resolved) if old_bytes is not None else None
+        if old_bytes is not None and st is not None:
+            backup = make_backup(resolved, old_bytes, st)
         # The file must not change between our read and our rename: if it did, start again from its new content.
         if _raw(resolved) != old_bytes:
             if backup:
@@ -199,7 +249,8 @@ def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
             continue
         data = new.encode()
         atomic_write(resolved, data, like=resolved if old_bytes is not None else None)
-        edits.append({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data)})
+        edits.append({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
+                      "backup_sha256": sha256(old_bytes)})
         diff = unified(step.path, old, new)
         return StepReport(step, 0, diff + (f"backup: {backup}\n" if backup else f"created {resolved}\n"), changed=True)
     raise StepError(f"{step.path} kept changing while it was being edited; nothing was written")
@@ -209,46 +260,50 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
               on_event: OnEvent | None = None) -> ApplyResult:
     emit = on_event or (lambda ev: None)
     res = ApplyResult(fix, applied=False)
+    if fix.advice_only:
+        res.message = "this fix is advice: only you can act on it"
+        return res
     edits: list[dict] = []
+    if any(isinstance(s, EditStep) for s in fix.steps):
+        why = journal_ready(host)
+        if why:
+            res.message = f"not started: {why} (nothing was changed)"
+            return res
+
+    def stop(i: int, rep: StepReport, message: str) -> ApplyResult:
+        res.steps.append(rep)
+        emit(StepDone(i, rep))
+        res.message = message
+        return res
+
     try:
         for i, step in enumerate(fix.steps):
-            emit(("step-start", i, step))
+            emit(StepStarted(i, step))
             if isinstance(step, AdviceStep):
                 rep = StepReport(step, None, step.text)
+                res.remaining.append(step.text)
             elif isinstance(step, RunStep):
                 try:
                     argv, env = run_argv(host, step)
                 except StepError as exc:
-                    rep = StepReport(step, None, str(exc))
-                    res.steps.append(rep)
-                    emit(("step-done", i, rep))
-                    res.message = str(exc)
-                    return res
-                out = host.run_streaming(argv, lambda line, i=i: emit(("output", i, line)), env=env,
-                                         timeout=STEP_TIMEOUT)
+                    return stop(i, StepReport(step, None, str(exc)), str(exc))
+                out = host.run_streaming(argv, lambda line, i=i: emit(StepOutput(i, line)), env=env,
+                                         timeout=STEP_TIMEOUT, inherit_terminal=argv[0] == "sudo")
                 code = out.exit_code if out.kind == "exited" else None
-                text = out.stdout if out.kind == "exited" else out.describe()
-                rep = StepReport(step, code, text)
+                rep = StepReport(step, code, out.stdout if out.kind == "exited" else out.describe())
                 if code != 0:
-                    res.steps.append(rep)
-                    emit(("step-done", i, rep))
-                    res.message = f"step {i + 1} failed: {out.describe()}"
-                    return res
+                    return stop(i, rep, f"step {i + 1} failed: {out.describe()}")
             elif isinstance(step, EditStep):
                 try:
                     rep = apply_edit(host, step, edits)
                 except (StepError, EditError, OSError) as exc:
-                    rep = StepReport(step, None, str(exc))
-                    res.steps.append(rep)
-                    emit(("step-done", i, rep))
-                    res.message = f"step {i + 1} failed: {exc}"
-                    return res
+                    return stop(i, StepReport(step, None, str(exc)), f"step {i + 1} failed: {exc}")
                 for line in rep.output.splitlines():
-                    emit(("output", i, line))
+                    emit(StepOutput(i, line))
             else:  # pragma: no cover
                 raise TypeError(step)
             res.steps.append(rep)
-            emit(("step-done", i, rep))
+            emit(StepDone(i, rep))
         res.applied = True
     finally:
         if edits:
@@ -256,9 +311,26 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
     if all_checks is not None:
         res.recheck = recheck(host, fix, all_checks, offering, emit)
         res.resolved = problem_gone(fix, res.recheck, offering)
+        res.remaining += what_remains(fix, res.recheck)
     else:
         res.resolved = True
     return res
+
+
+def what_remains(fix: Fix, runs: Sequence[CheckRun]) -> list[str]:
+    """What only the user can do now that the fix ran: open a new shell, restart Tilt or the front-end."""
+    out = []
+    for r in runs:
+        if r.result.status in (Status.OK, Status.SKIP):
+            continue
+        if r.result.action:
+            out.append(f"{r.check.id}: {r.result.action}")
+        elif r.result.status == Status.WARN:
+            out.append(f"{r.check.id}: {r.result.summary}")
+    if any(isinstance(s, EditStep) and "rc" in s.editor or getattr(s, "editor", "") == "rd-path-block"
+           for s in fix.steps):
+        out.append("open a new terminal (and restart Tilt from it): running shells keep their old PATH")
+    return list(dict.fromkeys(out))
 
 
 def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: OnEvent) -> list[CheckRun]:
@@ -268,7 +340,9 @@ def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: On
     if offering and offering not in ids:
         ids.append(offering)
     known = {c.id for c in all_checks}
-    ids = [i for i in ids if i in known]
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValueError(f"fix {fix.id} re-checks unknown check(s) {', '.join(unknown)}")
     if not ids:
         return []
     chosen = select(all_checks, ids)
@@ -277,7 +351,7 @@ def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: On
         if isinstance(ev, RunFinished):
             runs = [r for r in ev.runs if r.check.id in ids]
     for r in runs:
-        emit(("recheck", r))
+        emit(Rechecked(r))
     return runs
 
 
@@ -294,34 +368,35 @@ def problem_gone(fix: Fix, runs: Sequence[CheckRun], offering: str | None) -> bo
 
 
 def undo(host, force: bool = False) -> tuple[bool, list[str]]:
-    """Restore the files the last applied fix edited. (ok, messages)."""
+    """Restore the files the last applied fix edited: content, mode and owner. (ok, messages)."""
     doc = read_journal(host)
     if doc is None:
         return False, ["no applied fix to undo"]
-    msgs: list[str] = []
     problems = []
     for e in doc["edits"]:
-        p = e["resolved"]
-        cur = open(p, "rb").read() if os.path.exists(p) else None
+        cur = _raw(e["resolved"])
         if sha256(cur) != e.get("written_sha256") and not force:
             problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
-        if e.get("backup") and not os.path.exists(e["backup"]):
-            problems.append(f"backup {e['backup']} is missing")
+        if e.get("backup"):
+            b = _raw(e["backup"])
+            if b is None:
+                problems.append(f"backup {e['backup']} is missing")
+            elif e.get("backup_sha256") and sha256(b) != e["backup_sha256"]:
+                problems.append(f"backup {e['backup']} changed since it was made; not restored")
     if problems:
         return False, problems
+    msgs: list[str] = []
     for e in reversed(doc["edits"]):
         p = e["resolved"]
         if e.get("backup"):
-            with open(e["backup"], "rb") as fh:
-                data = fh.read()
+            data = _raw(e["backup"]) or b""
             atomic_write(p, data, like=e["backup"])
             msgs.append(f"restored {e['path']} from {e['backup']}")
         else:
-            if os.path.exists(p):
+            if os.path.lexists(p):
                 os.unlink(p)
             msgs.append(f"removed {e['path']}, which the fix had created")
     jp = journal_path(host)
     if jp:
-        done = jp + ".undone"
-        os.replace(jp, done)
+        os.replace(jp, jp + ".undone")
     return True, msgs

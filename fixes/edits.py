@@ -42,7 +42,16 @@ def new_text(host, step, old: str | None) -> str:
         fn = EDITORS[step.editor]
     except KeyError:
         raise EditError(f"no editor named {step.editor!r}") from None
-    return fn(old, dict(step.params))
+    crlf = old is not None and "\r\n" in old
+    try:
+        new = fn(old.replace("\r\n", "\n") if crlf and old is not None else old, dict(step.params))
+    except RecursionError:
+        raise EditError(f"{step.path} is nested too deeply to edit safely; it was not changed") from None
+    if crlf:  # CRLF stays CRLF
+        if new == old.replace("\r\n", "\n"):
+            return old
+        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
+    return new
 
 
 def unified(path: str, old: str | None, new: str) -> str:
@@ -131,15 +140,32 @@ def nerdctl_toml_set(old: str | None, params: dict) -> str:
     return tomlkit.dumps(doc)
 
 
+@editor("systemd-exec-dropin")
+def systemd_exec_dropin(old: str | None, params: dict) -> str:
+    """A drop-in that replaces the unit's ExecStart (the flags that overrode buildkitd.toml removed)."""
+    text = "# written by nerdctl-doctor: buildkitd without the flags that override buildkitd.toml\n"
+    return text + "[Service]\nExecStart=\nExecStart=" + str(params["exec"]).replace("\n", " ") + "\n"
+
+
 # --------------------------------------------------------------------------- shell rc files
 
 
+def _dq(d: str) -> str:
+    """A value safe inside double quotes of sh/zsh/fish/csh: no expansion can run code."""
+    return d.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+
+
 def rd_block_line(shell: str, d: str) -> str:
+    if any(c in d for c in "\n\r!"):
+        raise EditError(f"the directory {d!r} cannot be written safely into a shell rc file")
+    q = _dq(d)
     if shell == "fish":
-        return f'set --export --prepend PATH "{d}"'
+        return f'set --export --prepend PATH "{q}"'
     if shell == "csh":
+        if any(c in d for c in '"$`\\'):
+            raise EditError(f"the directory {d!r} cannot be quoted safely for csh")
         return f'setenv PATH "{d}"\\:"$PATH"'
-    return f'export PATH="{d}:$PATH"'
+    return f'export PATH="{q}:$PATH"'
 
 
 @editor("rd-path-block")

@@ -1,6 +1,14 @@
 import pytest
 
-from harness import Containerd, Sandbox
+from harness import Containerd, Sandbox, WrongInstallation, check_installation
+
+
+def pytest_sessionstart(session):
+    """Fail loudly, before any test, when the nerdctl-doctor the tests would run is not this checkout's."""
+    try:
+        check_installation()
+    except WrongInstallation as exc:
+        raise pytest.UsageError(f"nerdctl-doctor under test is not this checkout's: {exc}") from None
 
 
 @pytest.fixture

@@ -26,12 +26,41 @@ STANDINS = Path(__file__).parent / "standins"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+class WrongInstallation(Exception):
+    """The nerdctl-doctor found is not the installation under test."""
+
+
+def installation_problem(exe: Path, python: str, repo: Path = REPO) -> str | None:
+    """Why ``exe`` is not this checkout's nerdctl-doctor installed in ``python``'s environment, or None."""
+    if not exe.is_file() or not os.access(exe, os.X_OK):
+        return (f"no nerdctl-doctor console script at {exe}: install this checkout into the environment that runs "
+                f"the tests ({sys.prefix}): `{python} -m pip install -e '.[test]'`")
+    first = exe.read_bytes()[:512].split(b"\n", 1)[0]
+    if not first.startswith(b"#!") or os.path.realpath(first[2:].decode().strip().split()[0]) != os.path.realpath(python):
+        return f"{exe} runs {first[2:].decode(errors='replace').strip()!r}, not this environment's {python}"
+    cp = subprocess.run([python, "-c", "import nerdctl_doctor, os; print(os.path.realpath(nerdctl_doctor.__file__))"],
+                        capture_output=True, text=True, timeout=60)
+    where = Path(cp.stdout.strip()) if cp.returncode == 0 else None
+    if where is None or where.parent != repo / "doctor":
+        return (f"the nerdctl_doctor that {python} imports is {where or cp.stderr.strip()}, not this checkout's "
+                f"{repo / 'doctor'} (another installation is under test)")
+    return None
+
+
 def doctor_argv() -> list[str]:
-    """The installed command: its console script, else the installed package run as a module."""
-    exe = shutil.which("nerdctl-doctor")
-    if exe:
-        return [exe]
-    return [sys.executable, "-m", "nerdctl_doctor"]
+    """This checkout's installation: the console script of the environment running the tests. Anything else
+    (a nerdctl-doctor earlier on PATH, another checkout's install) is an error, not a silent substitute."""
+    exe = Path(sys.executable).parent / "nerdctl-doctor"
+    return [str(exe)]
+
+
+def check_installation() -> None:
+    why = installation_problem(Path(doctor_argv()[0]), sys.executable)
+    if why:
+        raise WrongInstallation(why)
 
 
 def schema(name: str) -> dict:
@@ -174,9 +203,24 @@ class Sandbox:
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 raise RuntimeError(f"stand-in buildkitd exited {proc.returncode}: {err}")
             if sock.is_socket():
+                self.fake_proc(proc.pid)
                 return proc
             time.sleep(0.02)
         raise RuntimeError("stand-in buildkitd did not start")
+
+    def fake_proc(self, pid: int) -> None:
+        """Show a real process of ours in the sandbox's <root>/proc (only these: no other test's daemon, and
+        nothing else on this machine, is a process of the diagnosed system)."""
+        src = Path("/proc") / str(pid)
+        dst = self.root / "proc" / str(pid)
+        dst.mkdir(parents=True, exist_ok=True)
+        for name in ("status", "cmdline", "environ"):
+            try:
+                (dst / name).write_bytes((src / name).read_bytes())
+            except OSError:
+                pass
+        if not (dst / "root").is_symlink():
+            os.symlink("/", dst / "root")
 
     def dead_socket(self, logical: str) -> Path:
         """A socket file nobody listens on (connection refused)."""

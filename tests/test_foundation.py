@@ -86,7 +86,7 @@ def test_auto_mode_detects_link_into_rd_resources(sandbox):
     os.unlink(sandbox.bin / "nerdctl")
     os.symlink(f"{res}/nerdctl", sandbox.bin / "nerdctl")
     host = sandbox.host()
-    assert host.rd_wrapper(str(sandbox.bin / "nerdctl"))
+    assert host.mode == "vm" and host.frontend.name == "rancher-desktop"
 
 
 def test_buildctl_statuses(sandbox):
@@ -103,8 +103,8 @@ def test_buildctl_statuses(sandbox):
     assert doc["exit_code"] == 1
 
 
-@pytest.mark.parametrize("version,status", [("v0.33.10", "ok"), ("v0.33.9", "ok"), ("v0.33.8", "warn"),
-                                            ("v0.33.5", "warn"), ("v0.33.4", "fail"), ("v0.22.0", "fail")])
+@pytest.mark.parametrize("version,status", [("v0.33.10", "ok"), ("v0.33.9", "ok"), ("v0.33.8", "ok"),
+                                            ("v0.33.5", "ok"), ("v0.33.4", "fail"), ("v0.22.0", "fail")])
 def test_tilt_version_gates(sandbox, version, status):
     sandbox.script("tilt", f'[ "$1" = version ] && echo "{version}, built 2023-12-15" && exit 0\nexit 3\n')
     doc = sandbox.doctor_json("--only", "tilt.installed")
@@ -112,9 +112,10 @@ def test_tilt_version_gates(sandbox, version, status):
 
 
 def test_strict_makes_warnings_fail(sandbox):
-    sandbox.script("tilt", 'echo "v0.33.6, built 2023-12-15"\n')
-    assert sandbox.doctor_json("--only", "tilt.installed")["exit_code"] == 0
-    assert sandbox.doctor_json("--only", "tilt.installed", "--strict")["exit_code"] == 1
+    # plain nerdctl's namespace (default) differs from the target: a warn, not a failure
+    assert sandbox.doctor_json("--only", "nerdctl.config", "--mode", "rootful")["exit_code"] == 0
+    cp = sandbox.doctor("--plain", "--only", "nerdctl.config", "--mode", "rootful", "--strict")
+    assert cp.returncode == 1 and "with fail/error/warn (--strict)" in cp.stdout
 
 
 def test_only_and_skip_by_id_and_category(sandbox):
@@ -163,7 +164,7 @@ def test_plain_report_has_no_colour_off_a_terminal(sandbox):
     # -v adds the evidence
     cp2 = sandbox.doctor("--plain", "-v")
     assert len(cp2.stdout) > len(cp.stdout)
-    assert '"PATH"' in cp2.stdout
+    assert "PATH:" in cp2.stdout and '"PATH"' not in cp2.stdout  # aligned key: value lines, never raw JSON
 
 
 def test_not_a_terminal_defaults_to_text_report(sandbox):

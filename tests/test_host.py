@@ -32,7 +32,6 @@ def test_socket_probe_outcomes(sandbox):
     srv = sandbox.hung_socket("/run/live.sock")
     p = h.probe_socket("unix:///run/live.sock")
     assert p.outcome == "answered" and p.path == "/run/live.sock" and p.resolved == f"{sandbox.root}/run/live.sock"
-    assert p.listener and p.listener["pid"] == os.getpid()
     assert h.probe_socket("tcp://127.0.0.1:1234").outcome == "error"
 
 
@@ -139,7 +138,6 @@ def test_real_containerd_fixture(sandbox, containerd):
     h = sandbox.host()
     p = h.probe_socket("unix:///run/containerd/containerd.sock")
     assert p.outcome == "answered"
-    assert p.listener and "containerd" in p.listener.get("name", "")
     sandbox.link_real("ctr")
     out = h.run(["ctr", "--address", p.resolved, "version"])
     assert out.ok and "UUID:" in out.stdout

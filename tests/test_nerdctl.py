@@ -25,7 +25,7 @@ def test_only_in_rd_bin_says_127_and_how(sandbox):
     r = run(sandbox, "nerdctl.installed")["nerdctl.installed"]
     assert r["status"] == "fail"
     assert "exit status 127" in r["summary"] and str(rd / "nerdctl") in r["summary"]
-    assert "rd.add-path" in r["summary"]
+    assert "not on PATH but is at" in r["summary"]
 
 
 def test_dangling_link_on_path(sandbox):
@@ -56,7 +56,10 @@ def test_version_gate(sandbox, v, status):
 
 
 def test_rd_wrapper_not_running(sandbox):
-    sandbox.script("nerdctl", 'echo "Rancher Desktop is not running. Please start Rancher Desktop to use nerdctl" >&2; exit 1\n')
+    rdbin = sandbox.home / ".rd" / "bin"
+    sandbox.script("nerdctl", 'echo "Rancher Desktop is not running. Please start Rancher Desktop to use nerdctl"; '
+                              'exit 1\n', where=rdbin)
+    sandbox.env["PATH"] = f"{rdbin}:{sandbox.bin}"
     r = run(sandbox, "nerdctl.version")["nerdctl.version"]
     assert r["status"] == "fail" and "not running" in r["summary"]
 

@@ -56,6 +56,8 @@ def test_detected_by_linux_resources_and_macos_settings(sandbox):
     os.rmdir(sandbox.path(RES))
     sandbox.write(f"{sandbox.home}/Library/Preferences/rancher-desktop/settings.json",
                   '{"containerEngine": {"name": "moby"}}')
+    assert rd(sandbox)["rd.installed"]["status"] == "skip"  # macOS settings on a Linux system mean nothing
+    sandbox.env["NERDCTL_DOCTOR_PLATFORM"] = "darwin"
     r = rd(sandbox)
     assert r["rd.installed"]["status"] == "ok"
     assert r["rd.engine"]["status"] == "fail"
@@ -69,7 +71,8 @@ def test_moby_engine_fails_with_fix(sandbox, running, verb):
     e = r["rd.engine"]
     assert e["status"] == "fail" and "moby" in e["summary"]
     assert e["fixes"][0]["id"] == "rd.use-containerd"
-    assert e["fixes"][0]["steps"][0]["argv"] == ["rdctl", verb, "--container-engine.name=containerd"]
+    # rdctl by absolute path: it is exactly what is missing from PATH when ~/.rd/bin is
+    assert e["fixes"][0]["steps"][0]["argv"] == [f"{rdbin}/rdctl", verb, "--container-engine.name=containerd"]
     assert r["rd.running"]["status"] == ("ok" if running else "fail")  # vm mode: the wrapper is on PATH
 
 
@@ -78,7 +81,7 @@ def test_old_format_and_absent_key_default_moby(sandbox):
     assert rd(sandbox)["rd.engine"]["status"] == "ok"
     sandbox.write(f"{sandbox.home}/.config/rancher-desktop/settings.json", '{"kubernetes": {"enabled": true}}')
     e = rd(sandbox)["rd.engine"]
-    assert e["status"] == "fail" and "default moby" in e["summary"]
+    assert e["status"] == "fail" and "moby" in e["summary"] and "default" in e["summary"]
 
 
 @pytest.mark.parametrize("text", ['{"containerEngine": ', "[1, 2]", "\x00\x01"])
@@ -118,7 +121,8 @@ def test_path_missing_fails_with_rcfile_edit_when_not_running(sandbox):
 def test_path_missing_fails_with_rdctl_when_running(sandbox):
     install_rd(sandbox)
     p = rd(sandbox)["rd.path"]
-    assert p["fixes"][0]["steps"][0]["argv"] == ["rdctl", "set", "--application.path-management-strategy=rcfiles"]
+    assert p["fixes"][0]["steps"][0]["argv"][1:] == ["set", "--application.path-management-strategy=rcfiles"]
+    assert p["fixes"][0]["steps"][0]["argv"][0].endswith("/.rd/bin/rdctl")
 
 
 def test_legacy_links(sandbox):
@@ -134,9 +138,11 @@ def test_legacy_links(sandbox):
     paths = sorted(x["path"] for x in l["evidence"]["links"])
     assert paths == sorted(["/usr/local/bin/nerdctl", "/usr/local/bin/helm", f"{sandbox.home}/.local/bin/kubectl"])
     steps = l["fixes"][0]["steps"]
-    assert steps[0]["privileged"] is True and steps[0]["argv"][:3] == ["rm", "-f", "--"]
-    assert sorted(steps[0]["argv"][3:]) == sorted([f"{sandbox.root}/usr/local/bin/nerdctl", f"{sandbox.root}/usr/local/bin/helm"])
-    assert steps[1]["argv"] == ["rm", "-f", "--", f"{sandbox.home}/.local/bin/kubectl"]
+    # `find P -maxdepth 0 -type l -delete`: removes P only if it is still a link when the step runs
+    tail = ["-maxdepth", "0", "-type", "l", "-delete"]
+    assert steps[0]["privileged"] is True and steps[0]["argv"][0] == "find" and steps[0]["argv"][-5:] == tail
+    assert sorted(steps[0]["argv"][1:-5]) == sorted([f"{sandbox.root}/usr/local/bin/nerdctl", f"{sandbox.root}/usr/local/bin/helm"])
+    assert steps[1]["argv"] == ["find", f"{sandbox.home}/.local/bin/kubectl", *tail]
     assert steps[1]["privileged"] is False
 
 

@@ -11,6 +11,8 @@ def test_running_tilt_without_nerdctl_on_its_path_fails(sandbox):
     env = dict(sandbox.env)
     env["PATH"] = "/usr/bin:/bin"  # started from a launcher: no nerdctl
     proc = subprocess.Popen([str(sandbox.bin / "tilt"), "up"], env=env)
+    time.sleep(0.3)
+    sandbox.fake_proc(proc.pid)  # the diagnosed system's processes are read from <root>/proc
     try:
         time.sleep(0.3)
         doc = sandbox.doctor_json("--only", "tilt.installed")
@@ -20,8 +22,13 @@ def test_running_tilt_without_nerdctl_on_its_path_fails(sandbox):
     finally:
         proc.kill()
         proc.wait()
+        import shutil
+
+        shutil.rmtree(sandbox.root / "proc" / str(proc.pid))
     # a Tilt that does have nerdctl on its PATH is fine
     proc = subprocess.Popen([str(sandbox.bin / "tilt"), "up"], env=sandbox.env)
+    time.sleep(0.3)
+    sandbox.fake_proc(proc.pid)
     try:
         time.sleep(0.3)
         r = sandbox.check(sandbox.doctor_json("--only", "tilt.installed"), "tilt.installed")

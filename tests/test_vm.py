@@ -47,19 +47,19 @@ def test_vm_mode_probes_inside_the_vm(sandbox):
     assert doc["host"]["mode"] == "vm"
     res = {c["id"]: c for c in doc["checks"]}
     h = res["buildkit.host"]
-    assert "rdctl shell" in h["evidence"]["where"]
+    assert "Rancher Desktop VM" in h["evidence"]["where"]
     assert [c["address"] for c in h["evidence"]["candidates"]] == [
         "unix:///run/buildkit-k8s.io/buildkitd.sock", "unix:///run/buildkit-default/buildkitd.sock",
         "unix:///run/buildkit/buildkitd.sock"]
     assert h["evidence"]["selected"] == "unix:///run/buildkit/buildkitd.sock"
-    assert h["evidence"]["candidates"][0]["command"]["where"] == "vm"
+    assert h["evidence"]["candidates"][0]["command"]["where"] == "rancher-desktop"
     # Rancher Desktop's buildkitd has no namespace flag: worker namespace `buildkit`
     w = res["buildkit.worker"]
     assert w["status"] == "warn" and "containerd.namespace 'buildkit'" in w["summary"]
     assert w["evidence"]["containerd_uuid"] == UUID
     assert res["buildkit.daemon"]["status"] == "warn" and "'buildkit'" in res["buildkit.daemon"]["summary"]
     s = res["containerd.socket"]
-    assert s["status"] == "ok" and s["evidence"]["uuid"] == UUID and "rdctl shell" in s["evidence"]["where"]
+    assert s["status"] == "ok" and s["evidence"]["uuid"] == UUID and "Rancher Desktop VM" in s["evidence"]["where"]
     assert s["evidence"]["address"]["value"] == "/run/k3s/containerd/containerd.sock"
     assert res["rootless.prereqs"]["status"] == "skip"
     assert res["rd.engine"]["status"] == "ok" and res["rd.path"]["status"] == "ok"

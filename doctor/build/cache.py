@@ -1,0 +1,122 @@
+"""The preflight cache: a passing preflight is remembered, keyed on what it read, so Tilt's rebuild loop pays for
+it once. A cached pass counts only while the selected BuildKit socket and containerd's socket still accept a
+connection (a dead daemon leaves its socket file behind); a failed build drops it. It lives in the user's cache
+directory, is ignored unless it is a regular file owned by the user, and keeps at most MAX_ENTRIES entries."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from .argv import dockerfile_for
+
+if TYPE_CHECKING:
+    from ..host import Host
+
+MAX_AGE = 3600.0
+MAX_ENTRIES = 32
+ENV_KEYS = ("PATH", "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE",
+            "CONTAINERD_SNAPSHOTTER", "BUILDKIT_HOST", "NERDCTL_TOML", "ROOTLESSKIT_STATE_DIR", "KUBECONFIG")
+
+
+def _stat_id(path: str | None) -> list[Any]:
+    if not path:
+        return [None]
+    try:
+        st = os.stat(path)
+        return [path, st.st_ino, st.st_mtime_ns, st.st_size, st.st_mode]
+    except OSError as exc:
+        return [path, exc.errno]
+
+
+def key(args: argparse.Namespace, host: "Host") -> str:
+    """Everything the preflight reads, as cheap stat() identities (files, tools, sockets, the environment)."""
+    from ..facts import buildkit_candidates, containerd_target, nerdctl_toml_path, physical_address
+
+    parts: list[Any] = [3, str(host.root), host.mode, host.frontend.name, host.namespace, args.address,
+                        args.buildkit_host, os.path.abspath(args.context), args.file and os.path.abspath(args.file),
+                        args.dockerfile_contents_env, args.secret, os.getcwd(),
+                        {k: host.env.get(k) for k in ENV_KEYS}]
+    parts.append([_stat_id(d) for d in host.path_entries()[:256]])
+    for tool in ("nerdctl", "buildctl"):
+        parts.append(_stat_id(host.which(tool)))
+    toml, _ = nerdctl_toml_path(host)
+    parts.append(_stat_id(toml and host.resolve(toml)))
+    parts.append(_stat_id(host.resolve("/etc/buildkit/buildkitd.toml")))
+    for c in buildkit_candidates(host):
+        a = physical_address(host, c["address"])
+        parts.append(_stat_id(a[len("unix://"):] if a.startswith("unix://") else None))
+    t = containerd_target(host)
+    parts.append(_stat_id(t.path and host.resolve(t.path)))
+    parts.append(_stat_id(dockerfile_for(args)))
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def directory(host: "Host") -> str | None:
+    base = host.cache_home()
+    return os.path.join(base, "nerdctl-doctor") if base else None
+
+
+def _entry(host: "Host", k: str) -> str | None:
+    d = directory(host)
+    return os.path.join(d, f"preflight-{k}.json") if d else None
+
+
+def hit(host: "Host", k: str) -> bool:
+    from ..host.files import HostFileError, read_bounded
+
+    p = _entry(host, k)
+    if not p:
+        return False
+    try:
+        st = os.lstat(p)
+        if not os.path.isfile(p) or os.path.islink(p) or st.st_uid != os.geteuid():
+            return False
+        doc = json.loads(read_bounded(p, p, 64 << 10))
+        if not (doc.get("ok") is True and time.time() - float(doc.get("time", 0)) < MAX_AGE):
+            return False
+        sockets = doc.get("sockets") or []
+    except (OSError, ValueError, TypeError, AttributeError, HostFileError):
+        return False  # a missing, foreign or corrupt entry is a miss
+    for address in sockets:  # still alive? a daemon that died leaves its socket file behind
+        if not isinstance(address, str) or host.probe_socket(address, timeout=min(host.timeout, 1.0)).outcome != "answered":
+            return False
+    return True
+
+
+def store(host: "Host", k: str, sockets: list[str]) -> None:
+    p = _entry(host, k)
+    if not p:
+        return
+    try:
+        from ..fixes.apply import atomic_write
+
+        atomic_write(p, json.dumps({"ok": True, "time": time.time(), "sockets": sockets}).encode())
+        prune(os.path.dirname(p))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def drop(host: "Host", k: str) -> None:
+    p = _entry(host, k)
+    if p:
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+
+
+def prune(d: str) -> None:
+    try:
+        entries = sorted((e for e in os.scandir(d) if e.name.startswith("preflight-")),
+                         key=lambda e: e.stat(follow_symlinks=False).st_mtime, reverse=True)
+    except OSError:
+        return
+    for e in entries[MAX_ENTRIES:]:
+        try:
+            os.unlink(e.path)
+        except OSError:
+            pass

@@ -1,0 +1,115 @@
+"""What the backend checks before nerdctl runs (in parallel, with the doctor's own checks), and how it explains a
+failed build afterwards."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import IO, TYPE_CHECKING, Any
+
+from ..model import Check, CheckRun, Result, Status
+from .argv import dockerfile_for
+
+if TYPE_CHECKING:
+    from ..host import Host
+
+PREFLIGHT_IDS = ("nerdctl.installed", "buildkit.buildctl", "buildkit.host", "containerd.socket")
+VM_IDS = ("rd.engine",)
+
+KNOWN_FAILURES = [
+    (re.compile(r"no buildkit host is available|`buildctl` needs to be installed"),
+     "no BuildKit daemon answered nerdctl", ("buildkit.buildctl", "buildkit.host", "buildkit.daemon")),
+    (re.compile(r"pull access denied|failed to resolve source metadata|: not found", re.I),
+     "a FROM image was not found: with the OCI worker, or a containerd worker of another namespace, images in "
+     "containerd (including ones you built) are invisible to the build", ("buildkit.host", "buildkit.worker")),
+    (re.compile(r"failed to create lease"), "nerdctl talks to a containerd (or namespace) the build cannot use",
+     ("containerd.socket", "containerd.namespace", "buildkit.worker")),
+    (re.compile(r"no image was built"), "BuildKit built nothing into containerd", ("buildkit.worker",)),
+    (re.compile(r"rootless containerd not running\?"), "rootless containerd is not running",
+     ("containerd.socket", "rootless.prereqs")),
+    (re.compile(r"Rancher Desktop is not running"), "Rancher Desktop is not running", ("rd.running", "rd.engine")),
+    (re.compile(r"^exit status 1\s*$", re.M), "the BuildKit daemon nerdctl was told to use does not answer",
+     ("buildkit.host",)),
+]
+
+
+def build_checks(args: argparse.Namespace, host: "Host") -> list[Check]:
+    def dockerfile(h: "Host", deps: Any) -> Result:
+        ctx = os.path.abspath(args.context)
+        if not os.path.isdir(ctx):
+            return Result.fail(f"build context {args.context} is not a directory ({ctx})",
+                               action="pass an existing directory as the build context")
+        if args.dockerfile_contents_env:
+            return Result.ok(f"Dockerfile from ${args.dockerfile_contents_env} on nerdctl's stdin")
+        if args.file:
+            p = os.path.abspath(args.file)
+            if not os.path.isfile(p):
+                return Result.fail(f"Dockerfile {args.file} does not exist ({p}; -f is relative to the current "
+                                   f"directory {os.getcwd()})", action="fix the dockerfile path")
+            return Result.ok(f"Dockerfile {p}")
+        p = dockerfile_for(args)
+        if p is None:
+            return Result.fail(f"neither {ctx}/Dockerfile nor {ctx}/Containerfile exists: nerdctl build fails",
+                               action="add a Dockerfile to the context or pass -f")
+        return Result.ok(f"Dockerfile {p}")
+
+    checks = [Check("build.dockerfile", "build", "Build context and Dockerfile", dockerfile, source="build")]
+    if host.vm:
+        def mounts(h: "Host", deps: Any) -> Result:
+            roots = [os.path.realpath(m) if os.path.exists(m) else m for m in h.frontend.mounts()]
+            paths = [("CONTEXT", os.path.realpath(args.context))]
+            if args.file:
+                paths.append(("-f", os.path.realpath(args.file)))
+            for s in args.secret:
+                for part in s.split(","):
+                    if part.startswith(("src=", "source=")):
+                        paths.append(("--secret", os.path.realpath(part.split("=", 1)[1])))
+            outside = [(what, p) for what, p in paths
+                       if not any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)]
+            ev = {"mounts": roots, "paths": dict(paths)}
+            if outside:
+                what, p = outside[0]
+                return Result.fail(f"{what} {p} is outside {h.frontend.label}'s mounts ({', '.join(roots)}): the "
+                                   "build inside the VM cannot see it", evidence=ev,
+                                   action=f"move the build under one of: {', '.join(roots)}")
+            return Result.ok("the build's files are inside the VM's mounts", evidence=ev)
+
+        checks.append(Check("build.vm-mounts", "build", "Build files visible inside the VM", mounts, source="build"))
+    return checks
+
+
+def preflight(args: argparse.Namespace, host: "Host", extra_ids: tuple[str, ...] = ()) -> tuple[list[CheckRun],
+                                                                                                list[CheckRun]]:
+    """Run the relevant checks concurrently: (the runs that failed, all runs)."""
+    from ..registry import load_checks
+    from ..runner import run_to_end, select
+
+    all_checks = load_checks(timeout=host.timeout)
+    known = {c.id for c in all_checks}
+    ids = [i for i in (*PREFLIGHT_IDS, *(VM_IDS if host.vm else ()), *extra_ids) if i in known]
+    chosen = select(all_checks, ids) + build_checks(args, host)
+    runs = run_to_end(chosen, host)
+    return [r for r in runs if r.result.status in (Status.FAIL, Status.ERROR)], runs
+
+
+def explain(runs: list[CheckRun], host: "Host", out: IO[str] | None = None) -> None:
+    from ..fixes.render import describe_fix
+
+    out = out or sys.stderr
+    for r in runs:
+        out.write(f"nerdctl-doctor: [{r.result.status.value}] {r.check.title} ({r.check.id}): {r.result.summary}\n")
+        if r.result.details:
+            for ln in r.result.details.rstrip().splitlines():
+                out.write(f"    {ln}\n")
+        for f in r.result.fixes:
+            out.write(f"  fix: nerdctl-doctor fix {f.id}\n")
+            for ln in describe_fix(host, f)[1:]:
+                out.write(f"  {ln}\n")
+        if r.result.action and not r.result.fixes:
+            out.write(f"  do: {r.result.action}\n")
+    out.flush()
+
+
+def recognise(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [(why, ids) for rx, why, ids in KNOWN_FAILURES if rx.search(text)]

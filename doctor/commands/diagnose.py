@@ -1,0 +1,87 @@
+"""`nerdctl-doctor [--json | --plain [-v]] [--list-checks]`: the diagnosis."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .. import __version__
+from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
+
+EXAMPLES = """commands:
+  nerdctl-doctor fix FIX_ID       apply a fix the diagnosis offers (with consent; --dry-run shows it)
+  nerdctl-doctor fix --undo       restore the files the last fix edited
+  nerdctl-doctor build CONTEXT    the Tilt build backend (diagnoses, builds, verifies, loads)
+  nerdctl-doctor tilt-extension   print the directory of this installation's Tilt extension
+
+examples:
+  nerdctl-doctor                           TUI on a terminal, the text report otherwise
+  nerdctl-doctor --plain -v                the text report with evidence
+  nerdctl-doctor --json > report.json      one JSON document for CI
+  nerdctl-doctor --only buildkit,kube      some checks (prerequisites still run)
+  nerdctl-doctor --root /mnt/img --mode rootful   diagnose a mounted system
+
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nerdctl-doctor",
+        description="Find and fix what stands between Tilt, `nerdctl build`, BuildKit, containerd and your "
+                    "Kubernetes cluster.",
+        epilog=EXAMPLES + EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON document (schema nerdctl-doctor/1); "
+                                                         "never prompts")
+    out.add_argument("--plain", action="store_true", help="the text report even on a terminal")
+    p.add_argument("-v", "--verbose", action="store_true", help="text report: show every check's evidence and "
+                                                                 "the checks skipped because of another")
+    p.add_argument("--list-checks", action="store_true", help="list every registered check without running any "
+                                                              "(with --json: as a JSON document)")
+    p.add_argument("--version", action="version", version=f"nerdctl-doctor {__version__}")
+    add_common(p)
+    return p
+
+
+def run(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    if args.list_checks:
+        return list_checks(args)
+    host = make_host(args)
+    all_checks, checks = selected_checks(args)
+    if not args.json and not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+        from ..tui import run_tui  # Textual is imported here and only here
+
+        return run_tui(host, checks, strict=args.strict, all_checks=all_checks)
+    from ..diagnosis import diagnose
+
+    if args.json:
+        from ..documents import dump_json, report_document
+
+        diag = diagnose(checks, host, strict=args.strict)
+        dump_json(report_document(diag), sys.stdout)
+        return diag.exit_code
+    from ..text import TextReport
+
+    report = TextReport(host, checks, verbose=args.verbose, strict=args.strict)
+    report.header()
+    diag = diagnose(checks, host, strict=args.strict, on_event=report)
+    report.footer(diag)
+    return diag.exit_code
+
+
+def list_checks(args: argparse.Namespace) -> int:
+    from ..registry import load_checks
+
+    checks = load_checks(timeout=args.timeout)
+    if args.json:
+        from ..documents import dump_json, list_checks_document
+
+        dump_json(list_checks_document(checks), sys.stdout)
+        return 0
+    width = max((len(c.id) for c in checks), default=0)
+    for c in checks:
+        req = f"  (requires {', '.join(c.requires)})" if c.requires else ""
+        src = f"  [{c.source}]" if c.source != "builtin" else ""
+        print(f"{c.id:<{width}}  {c.title}{req}{src}")
+    return 0

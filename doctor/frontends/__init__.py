@@ -1,0 +1,34 @@
+"""The front-ends nerdctl can run through. ``detect`` picks one from the nerdctl on PATH (or --frontend)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Frontend
+from .colima import Colima
+from .lima import Lima
+from .rancher_desktop import RancherDesktop
+
+if TYPE_CHECKING:
+    from ..host import Host
+
+VM_FRONTENDS: dict[str, type[Frontend]] = {"rancher-desktop": RancherDesktop, "colima": Colima, "lima": Lima}
+
+
+def wrapper_of(host: "Host") -> type[Frontend] | None:
+    """The front-end whose wrapper the nerdctl on PATH is, if any."""
+    # the first nerdctl on PATH, even a link that only resolves under --root (a logical link into an app)
+    found = host.which_all("nerdctl")
+    nerdctl = found[0]["path"] if found else host.which("nerdctl.lima")
+    if not nerdctl:
+        return None
+    for cls in VM_FRONTENDS.values():
+        if cls.wraps(host, nerdctl):
+            return cls
+    return None
+
+
+def get(host: "Host", name: str) -> Frontend:
+    return VM_FRONTENDS[name](host)
+
+
+__all__ = ["Colima", "Frontend", "Lima", "RancherDesktop", "VM_FRONTENDS", "get", "wrapper_of"]

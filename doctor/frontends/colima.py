@@ -1,0 +1,96 @@
+"""colima (UPSTREAM.md section 8): `colima nerdctl` runs `limactl shell colima[-P] sudo nerdctl`; containerd and
+a rootful buildkitd run in the VM; buildkitd's socket is forwarded to ~/.colima/P/buildkitd.sock."""
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .base import Frontend, home_path
+
+if TYPE_CHECKING:
+    from ..host import Host
+    from ..host.procs import Outcome
+
+
+class Colima(Frontend):
+    name: ClassVar[str | None] = "colima"
+    label: ClassVar[str] = "the colima VM"
+    vm: ClassVar[bool] = True
+    needs_sudo: ClassVar[bool] = True
+
+    def colima_home(self) -> str | None:
+        return self.host.getenv("COLIMA_HOME") or home_path(self.host, ".colima")
+
+    def profile(self) -> str:
+        """The profile nerdctl's wrapper uses: from `colima nerdctl install`'s script, else `default`."""
+        nerdctl = self.host.which("nerdctl")
+        if nerdctl:
+            try:
+                text = self.host.read_text(nerdctl, limit=64 << 10)
+            except Exception:  # noqa: BLE001
+                text = ""
+            m = re.search(r"colima nerdctl --profile (\S+)", text)
+            if m:
+                return m.group(1).strip("'\"")
+        return self.host.getenv("COLIMA_PROFILE") or "default"
+
+    def instance(self) -> str:
+        p = self.profile()
+        return "colima" if p == "default" else f"colima-{p}"
+
+    def profile_dir(self) -> str | None:
+        ch = self.colima_home()
+        return os.path.join(ch, self.profile()) if ch else None
+
+    def colima(self) -> str | None:
+        return self.host.which("colima")
+
+    @classmethod
+    def wraps(cls, host: "Host", nerdctl: str) -> bool:
+        try:
+            text = host.read_text(nerdctl, limit=64 << 10)
+        except Exception:  # noqa: BLE001 - a binary or unreadable nerdctl is not colima's script
+            return False
+        return "colima nerdctl" in text
+
+    def installed(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.colima():
+            found["colima"] = self.colima()
+        ch = self.colima_home()
+        if ch and self.host.is_dir(ch):
+            found["colima_home"] = ch
+            found["profiles"] = [d for d in self.host.listdir(ch)
+                                 if self.host.exists(os.path.join(ch, d, "colima.yaml"))]
+        return found
+
+    def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
+        limactl = self.host.which("limactl")
+        if limactl is None:
+            return None
+        return [limactl, "shell", self.instance(), *(["sudo"] if sudo else []), *argv]
+
+    def why_no_vm(self) -> str:
+        return "limactl (which colima uses) is not on PATH"
+
+    def running(self) -> "tuple[bool, Outcome | None]":
+        exe = self.colima()
+        if exe is None:
+            return False, None
+        out = self.host.run([exe, "status", "--profile", self.profile(), "--json"])
+        return out.ok, out
+
+    def buildkit_socket(self) -> str | None:
+        d = self.profile_dir()
+        return os.path.join(d, "buildkitd.sock") if d else None
+
+    def mounts(self) -> list[str]:
+        from .rancher_desktop import lima_yaml_mounts
+
+        lh = os.path.join(self.colima_home() or "", "_lima")
+        found = lima_yaml_mounts(self.host, os.path.join(lh, self.instance(), "lima.yaml"))
+        return found or ([self.host.home] if self.host.home else [])
+
+    def forwards_host_env(self) -> bool:
+        return False

@@ -1,0 +1,67 @@
+"""Lima (UPSTREAM.md section 8): `nerdctl.lima` runs `limactl shell --preserve-env $LIMA_INSTANCE nerdctl`; the
+default template runs rootless containerd and `default-buildkit.service` in the VM; HOME is mounted read-only."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .base import Frontend, home_path
+
+if TYPE_CHECKING:
+    from ..host import Host
+    from ..host.procs import Outcome
+
+
+class Lima(Frontend):
+    name: ClassVar[str | None] = "lima"
+    label: ClassVar[str] = "the Lima VM"
+    vm: ClassVar[bool] = True
+    needs_sudo: ClassVar[bool] = False  # rootless containerd as the VM's user
+
+    def lima_home(self) -> str | None:
+        return self.host.getenv("LIMA_HOME") or home_path(self.host, ".lima")
+
+    def instance(self) -> str:
+        return self.host.getenv("LIMA_INSTANCE") or "default"
+
+    @classmethod
+    def wraps(cls, host: "Host", nerdctl: str) -> bool:
+        return os.path.basename(nerdctl) == "nerdctl.lima" or any(
+            os.path.basename(p) == "nerdctl.lima" for p in host.link_chain(nerdctl))
+
+    def installed(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.host.which("limactl"):
+            found["limactl"] = self.host.which("limactl")
+        lh = self.lima_home()
+        if lh and self.host.is_dir(lh):
+            found["lima_home"] = lh
+            found["instances"] = [d for d in self.host.listdir(lh) if not d.startswith("_")
+                                  and self.host.exists(os.path.join(lh, d, "lima.yaml"))]
+        return found
+
+    def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
+        limactl = self.host.which("limactl")
+        if limactl is None:
+            return None
+        return [limactl, "shell", self.instance(), *(["sudo"] if sudo else []), *argv]
+
+    def why_no_vm(self) -> str:
+        return "limactl is not on PATH"
+
+    def running(self) -> "tuple[bool, Outcome | None]":
+        limactl = self.host.which("limactl")
+        if limactl is None:
+            return False, None
+        out = self.host.run([limactl, "ls", "--json", self.instance()])
+        return out.ok and '"Running"' in out.stdout, out
+
+    def mounts(self) -> list[str]:
+        from .rancher_desktop import lima_yaml_mounts
+
+        lh = self.lima_home()
+        found = lima_yaml_mounts(self.host, os.path.join(lh, self.instance(), "lima.yaml")) if lh else []
+        return found or ([self.host.home] if self.host.home else [])
+
+    def forwards_host_env(self) -> bool:
+        return True  # --preserve-env: a host BUILDKIT_HOST or CONTAINERD_* reaches the VM

@@ -1,0 +1,112 @@
+"""Options shared by diagnosis, `fix` and `build` (SPEC section 1), and what they build: the Host and the
+selected checks. Every command module imports from here; nothing here imports a command."""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from .exitcodes import UsageError
+
+if TYPE_CHECKING:
+    from .host import Host
+    from .model import Check
+
+DEFAULT_NAMESPACE = "k8s.io"
+MODES = ("auto", "rootful", "rootless", "vm")
+FRONTENDS = ("auto", "rancher-desktop", "colima", "lima")
+# containerd's namespace rule (identifiers.Validate): labels of [A-Za-z0-9] joined by . _ -, at most 76 chars
+_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
+
+EXIT_CODES_HELP = """exit codes:
+  0    no fail or error (with --strict: no warn either)
+  1    at least one fail or error
+  2    usage error, a fix that is not offered, or a fix refused for lack of consent
+  3    internal error of nerdctl-doctor (set NERDCTL_DOCTOR_DEBUG=1 for the traceback)
+  130  interrupted (SIGTERM and SIGHUP: 128 + the signal)"""
+
+
+def valid_namespace(ns: str) -> bool:
+    return bool(_NAMESPACE_RE.match(ns)) and len(ns) <= 76
+
+
+def _timeout(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {s!r}") from None
+    if not (v > 0 and math.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {s!r}")
+    return min(v, 3600.0)  # a probe is never worth more than an hour; keeps deadlines representable
+
+
+class _Names(argparse.Action):
+    """--only/--skip: repeatable, and comma-separated lists too."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        cur = list(getattr(namespace, self.dest) or [])
+        cur += [v.strip() for v in str(values).split(",") if v.strip()]
+        setattr(namespace, self.dest, cur)
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("what to diagnose")
+    g.add_argument("--namespace", metavar="NS", default=None,
+                   help="target containerd namespace for images (default k8s.io, the one Kubernetes reads; "
+                        "env NERDCTL_DOCTOR_NAMESPACE)")
+    g.add_argument("--mode", choices=MODES, default="auto",
+                   help="how nerdctl reaches containerd: rootful, rootless (RootlessKit), vm (a front-end's "
+                        "wrapper runs nerdctl in a VM); auto decides from the nerdctl on PATH and your euid")
+    g.add_argument("--frontend", choices=FRONTENDS, default="auto",
+                   help="the VM front-end in vm mode (auto: from the wrapper on PATH)")
+    g.add_argument("--root", metavar="DIR", default=None,
+                   help="system root to diagnose: system paths, sockets and /proc are read under DIR "
+                        "(default /; env NERDCTL_DOCTOR_ROOT)")
+    g.add_argument("--only", metavar="ID|CATEGORY", action=_Names, default=[],
+                   help="run only these checks (repeatable or comma-separated; prerequisites still run)")
+    g.add_argument("--skip", metavar="ID|CATEGORY", action=_Names, default=[],
+                   help="do not run these checks (repeatable or comma-separated)")
+    g.add_argument("--timeout", metavar="SECONDS", type=_timeout, default=5.0,
+                   help="bound for each probe (default 5)")
+    g.add_argument("--strict", action="store_true", help="warnings count as failures for the exit code")
+
+
+def make_host(args: argparse.Namespace, env: Mapping[str, str] | None = None,
+              flags: Mapping[str, str | None] | None = None) -> "Host":
+    """The Host the shared options describe. Only a --root that does not exist is a usage error."""
+    from .host import Host
+
+    environ = dict(os.environ if env is None else env)
+    root = args.root or environ.get("NERDCTL_DOCTOR_ROOT") or "/"
+    if not os.path.isdir(root):
+        raise UsageError(f"--root {root}: no such directory")
+    ns = args.namespace if args.namespace is not None else environ.get("NERDCTL_DOCTOR_NAMESPACE")
+    if ns is None:
+        ns = DEFAULT_NAMESPACE
+    if not valid_namespace(ns):
+        raise UsageError(f"--namespace {ns!r} is not a valid containerd namespace (letters and digits joined by "
+                         ". _ -, at most 76 characters)")
+    platform = environ.get("NERDCTL_DOCTOR_PLATFORM") or None
+    if platform not in (None, "linux", "darwin"):
+        raise UsageError(f"NERDCTL_DOCTOR_PLATFORM={platform!r}: must be linux or darwin")
+    return Host(root=root, env=environ, mode=args.mode, namespace=ns, timeout=args.timeout,
+                frontend=getattr(args, "frontend", "auto"), platform=platform, flags=flags)
+
+
+def selected_checks(args: argparse.Namespace, timeout: float | None = None) -> tuple[list["Check"], list["Check"]]:
+    """(every registered check, the ones --only/--skip select plus their prerequisites)."""
+    from .registry import load_checks
+    from .runner import select, unknown_names
+
+    checks = load_checks(timeout=timeout if timeout is not None else args.timeout)
+    unknown = unknown_names(checks, [*args.only, *args.skip])
+    if unknown:
+        raise UsageError("unknown check id or category: " + ", ".join(unknown)
+                         + " (`nerdctl-doctor --list-checks` lists them)")
+    return checks, select(checks, args.only, args.skip)
+
+
+def names(values: Sequence[str]) -> list[str]:
+    return [v for v in values if v]

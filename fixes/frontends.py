@@ -1,0 +1,57 @@
+"""The front-end fixes: Rancher Desktop, colima, Lima (SPEC section 5)."""
+from __future__ import annotations
+
+from ..model import AdviceStep, EditStep, Fix, RunStep
+from .catalog import define, make
+
+RD_USE_CONTAINERD = define("rd.use-containerd", "Switch Rancher Desktop to the containerd engine",
+                           ("rd.engine", "rd.running"), "rd.engine fail, engine not locked")
+RD_ADD_PATH = define("rd.add-path", "Put ~/.rd/bin on PATH (Rancher Desktop's managed block)",
+                     ("rd.path", "nerdctl.installed"), "nerdctl only in ~/.rd/bin, rd.path not ok")
+RD_REMOVE_LEGACY_LINKS = define("rd.remove-legacy-links", "Remove the stale Rancher Desktop links",
+                                ("rd.legacy-links", "nerdctl.installed"), "rd.legacy-links")
+COLIMA_CONFIGURE_CONTAINERD_WORKER = define(
+    "colima.configure-containerd-worker", "Configure colima's buildkitd with the containerd worker for the namespace",
+    ("buildkit.worker",), "colima, worker not sharable for the target namespace")
+COLIMA_USE_CONTAINERD = define("colima.use-containerd", "Start colima with the containerd runtime",
+                               ("colima.running",), "colima.running fail (docker runtime or stopped)")
+LIMA_LINK_NERDCTL = define("lima.link-nerdctl", "Link nerdctl to nerdctl.lima where Tilt finds it",
+                           ("lima.nerdctl", "nerdctl.installed"), "lima.nerdctl fail for an alias")
+
+
+def rd_use_containerd(rdctl: str, running: bool) -> Fix:
+    verb = "set" if running else "start"
+    return make(RD_USE_CONTAINERD, [RunStep([rdctl, verb, "--container-engine.name=containerd"])])
+
+
+def rd_add_path_rdctl(rdctl: str) -> Fix:
+    return make(RD_ADD_PATH, [RunStep([rdctl, "set", "--application.path-management-strategy=rcfiles"])])
+
+
+def rd_add_path_rcfile(rc_file: str, shell: str, directory: str) -> Fix:
+    return make(RD_ADD_PATH, [EditStep(rc_file, "rd-path-block", {"shell": shell, "dir": directory})])
+
+
+def rd_remove_legacy_links(system_links: list[str], user_links: list[str]) -> Fix:
+    # `find P -maxdepth 0 -type l -delete` removes P only if it is still a link when the step runs: a link
+    # replaced by a regular file while the user read the prompt is left alone.
+    steps = []
+    if system_links:
+        steps.append(RunStep(["find", *system_links, "-maxdepth", "0", "-type", "l", "-delete"], privileged=True))
+    if user_links:
+        steps.append(RunStep(["find", *user_links, "-maxdepth", "0", "-type", "l", "-delete"]))
+    return make(RD_REMOVE_LEGACY_LINKS, steps)
+
+
+def colima_configure_containerd_worker(toml_path: str, namespace: str, colima: str, profile: str) -> Fix:
+    return make(COLIMA_CONFIGURE_CONTAINERD_WORKER,
+                [EditStep(toml_path, "buildkitd-containerd-worker", {"namespace": namespace, "address": None}),
+                 RunStep([colima, "restart", profile])])
+
+
+def colima_use_containerd(text: str) -> Fix:
+    return make(COLIMA_USE_CONTAINERD, [AdviceStep(text)])
+
+
+def lima_link_nerdctl(link: str, target: str, privileged: bool) -> Fix:
+    return make(LIMA_LINK_NERDCTL, [RunStep(["ln", "-s", "--", target, link], privileged=privileged)])

@@ -1,0 +1,17 @@
+"""The nerdctl fixes (SPEC section 5)."""
+from __future__ import annotations
+
+from ..model import EditStep, Fix
+from .catalog import define, make
+
+USE_CLUSTER_CONTAINERD = define(
+    "nerdctl.use-cluster-containerd", "Point nerdctl at the cluster's containerd",
+    ("kube.context", "nerdctl.config", "containerd.socket"),
+    "the kubelet's containerd is another socket than nerdctl's (k3s)")
+
+
+def use_cluster_containerd(toml_path: str, socket: str, privileged: bool) -> Fix:
+    return make(USE_CLUSTER_CONTAINERD,
+                [EditStep(toml_path, "nerdctl-toml-set", {"address": socket, "namespace": "k8s.io"},
+                          privileged=privileged)],
+                f"Point nerdctl at the cluster's containerd ({socket})")
