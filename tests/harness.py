@@ -39,7 +39,8 @@ def installation_problem(exe: Path, python: str, repo: Path = REPO) -> str | Non
         return (f"no nerdctl-doctor console script at {exe}: install this checkout into the environment that runs "
                 f"the tests ({sys.prefix}): `{python} -m pip install -e '.[test]'`")
     first = exe.read_bytes()[:512].split(b"\n", 1)[0]
-    if not first.startswith(b"#!") or os.path.realpath(first[2:].decode().strip().split()[0]) != os.path.realpath(python):
+    # compared as the environments name them: two venvs' pythons resolve to the same base interpreter
+    if not first.startswith(b"#!") or os.path.abspath(first[2:].decode().strip().split()[0]) != os.path.abspath(python):
         return f"{exe} runs {first[2:].decode(errors='replace').strip()!r}, not this environment's {python}"
     cp = subprocess.run([python, "-c", "import nerdctl_doctor, os; print(os.path.realpath(nerdctl_doctor.__file__))"],
                         capture_output=True, text=True, timeout=60)
