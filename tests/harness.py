@@ -40,7 +40,8 @@ def installation_problem(exe: Path, python: str, repo: Path = REPO) -> str | Non
                 f"the tests ({sys.prefix}): `{python} -m pip install -e '.[test]'`")
     first = exe.read_bytes()[:512].split(b"\n", 1)[0]
     # compared as the environments name them: two venvs' pythons resolve to the same base interpreter
-    if not first.startswith(b"#!") or os.path.abspath(first[2:].decode().strip().split()[0]) != os.path.abspath(python):
+    if not first.startswith(b"#!") or os.path.dirname(os.path.abspath(first[2:].decode().strip().split()[0])) != \
+            os.path.dirname(os.path.abspath(python)):
         return f"{exe} runs {first[2:].decode(errors='replace').strip()!r}, not this environment's {python}"
     cp = subprocess.run([python, "-c", "import nerdctl_doctor, os; print(os.path.realpath(nerdctl_doctor.__file__))"],
                         capture_output=True, text=True, timeout=60)
