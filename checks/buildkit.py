@@ -294,60 +294,6 @@ def no_host_fixes(host) -> list[Fix]:
 # --------------------------------------------------------------------------- workers
 
 
-def parse_workers_verbose(text: str) -> list[dict]:
-    """Parse `buildctl debug workers -v`: per worker `ID:`, `Platforms:`, `BuildKit:`, `Labels:` with tab-indented
-    `key:\\tvalue` lines, then `GC Policy rule#N:` blocks, which are not labels. Never raises."""
-    workers: list[dict] = []
-    cur: dict | None = None
-    section = None
-    for raw in (text or "").splitlines():
-        if not raw.strip():
-            continue
-        indented = raw[:1] in ("\t", " ")
-        line = raw.strip()
-        if not indented:
-            key, _, value = line.partition(":")
-            key, value = key.strip(), value.strip()
-            if key == "ID":
-                cur = {"id": value, "labels": {}, "platforms": [], "gcPolicy": []}
-                workers.append(cur)
-                section = None
-            elif cur is None:
-                continue
-            elif key == "Platforms":
-                plats = []
-                for p in filter(None, (x.strip() for x in value.split(","))):
-                    parts = p.split("/")
-                    d = {"os": parts[0], "architecture": parts[1] if len(parts) > 1 else ""}
-                    if len(parts) > 2:
-                        d["variant"] = parts[2]
-                    plats.append(d)
-                cur["platforms"] = plats
-                section = None
-            elif key == "BuildKit":
-                parts = value.split()
-                cur["buildkitVersion"] = {"package": parts[0] if parts else "",
-                                          "version": parts[1] if len(parts) > 1 else "",
-                                          "revision": parts[2] if len(parts) > 2 else ""}
-                section = None
-            elif key == "Labels":
-                section = "labels"
-            elif key.startswith("GC Policy rule"):
-                section = "gc"
-                cur["gcPolicy"].append({})
-            else:
-                section = None
-        elif cur is not None and section == "labels":
-            key, sep, value = line.partition(":")
-            if sep:
-                cur["labels"][key.strip()] = value.strip()
-        elif cur is not None and section == "gc":
-            key, sep, value = line.partition(":")
-            if sep and cur["gcPolicy"]:
-                cur["gcPolicy"][-1][key.strip()] = value.strip()
-    return workers
-
-
 def read_workers(host, address: str) -> tuple[list[dict] | None, dict]:
     """The daemon's workers exactly as nerdctl reads them before every build: `debug workers --format
     '{{json .}}'`. When that fails nerdctl aborts the build, so there is no fallback. (workers, evidence)."""
