@@ -201,7 +201,7 @@ def _visibility(host, ev, cur, cluster, prod, nerd_path) -> Result:
     else:
         kubelet = kubeadm_endpoint(host)
         prod = "kubeadm-style" if kubelet else None
-    ev["product"] = prod
+    ev["product"] = prod or "unknown"
     if not kubelet:
         return Result.warn(f"context {cur} (cluster {cluster}): no kubelet configuration on this host; cannot tell "
                            "whether it uses nerdctl's containerd", evidence=ev)
