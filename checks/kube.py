@@ -167,8 +167,8 @@ def context(host, deps) -> Result:
         refuse = (f"Tilt does not know cluster {cluster!r}: it stops with `Stop! {cur} might be production.` unless "
                   f"the Tiltfile has allow_k8s_contexts('{cur}')")
         ev["tilt_product"] = "unknown"
-        if r.status.value == "ok":
-            return Result.warn(refuse + "; " + r.summary, evidence=ev,
+        if r.status.value in ("ok", "warn"):
+            return Result.warn(refuse + "; " + r.summary, evidence=ev, details=r.details,
                                action=f"add allow_k8s_contexts('{cur}') to your Tiltfile")
         r.details = (r.details + "\n" if r.details else "") + refuse
     return r
