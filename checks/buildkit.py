@@ -56,6 +56,9 @@ def buildctl(host, deps) -> Result:
             evidence=ev,
             fixes=[install_fix(host)],
         )
+    if host.vm and out.kind == "error":
+        return Result.fail(f"cannot look inside: {out.detail}", evidence=ev,
+                           action=f"start {host.frontend.name} and wait until it is ready")
     v, err = read_version(out, "buildctl", ev)
     if err:
         return err
@@ -95,27 +98,24 @@ def install_fix(host) -> Fix:
         text = ("macOS runs no containerd or BuildKit itself: use a front-end that runs them in a VM (Rancher "
                 "Desktop with the containerd engine, colima with --runtime containerd, or Lima).")
     else:
-        lines = ["Install BuildKit (buildctl and buildkitd, 0.10 or newer):",
-                 "- the nerdctl-full bundle (https://github.com/containerd/nerdctl/releases) contains nerdctl, "
-                 "BuildKit, RootlessKit and containerd-rootless-setuptool.sh; extract it into /usr/local "
-                 "(rootful) or ~/.local (rootless)."]
+        bundle = ("the nerdctl-full bundle (https://github.com/containerd/nerdctl/releases: nerdctl, BuildKit, "
+                  "RootlessKit, containerd-rootless-setuptool.sh), extracted into "
+                  + ("~/.local" if host.rootless else "/usr/local"))
         if ids & {"arch"}:
-            lines.append("- Arch Linux: `pacman -S buildkit`")
-        elif ids & {"fedora", "rhel", "centos"}:
-            lines.append("- Fedora: `dnf install buildkit` where packaged, else the nerdctl-full bundle")
-        elif ids & {"debian", "ubuntu"}:
-            if debian_has_buildkit:
-                lines.append(f"- {host.distro_label()}: `sudo apt-get install buildkit`")
-            else:
-                lines.append(f"- {host.distro_label()} has no buildkit package: use the nerdctl-full bundle")
+            first = "Install BuildKit 0.10 or newer: `sudo pacman -S buildkit`"
+        elif ids & {"debian", "ubuntu"} and debian_has_buildkit:
+            first = "Install BuildKit 0.10 or newer: `sudo apt-get install buildkit`"
         elif ids & {"opensuse", "suse", "sles", "opensuse-tumbleweed"}:
-            lines.append("- openSUSE: `zypper install buildkit`")
+            first = "Install BuildKit 0.10 or newer: `sudo zypper install buildkit`"
         else:
-            lines.append("- or your distribution's `buildkit` package, where it has one")
+            why = f" ({host.distro_label()} has no buildkit package)" if ids & {"debian", "ubuntu", "fedora"} else ""
+            first = f"Install BuildKit 0.10 or newer from the nerdctl-full bundle{why}"
+        lines = [first, f"The bundle: {bundle}."]
         if host.rootless:
             lines.append(f"Then run `CONTAINERD_NAMESPACE={host.namespace} {SETUPTOOL} install-buildkit-containerd`.")
         else:
-            lines.append("Then `sudo systemctl enable --now buildkit` with a containerd-worker buildkitd.toml.")
+            lines.append("Then `sudo systemctl enable --now buildkit` with a buildkitd.toml that enables the containerd "
+                         f"worker for namespace {host.namespace} (see buildkit.config).")
         text = "\n".join(lines)
     return fixes.install(text)
 

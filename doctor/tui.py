@@ -18,9 +18,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Log, Static, Tree
+from textual.widgets import Button, Footer, RichLog, Static, Tree
 
-from .diagnosis import Diagnosis, exit_code_for
+from . import __version__
+from .diagnosis import Diagnosis, NextStep, exit_code_for, next_steps
 from .events import CheckFinished, CheckStarted, Rechecked, RunFinished, StepOutput, StepStarted
 from .model import CheckRun, Status, jsonable
 from .runner import run_checks
@@ -31,31 +32,81 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 CSS = """
 Screen { layout: vertical; }
-#hostline { height: auto; max-height: 2; background: $primary-background; color: $text; padding: 0 1; }
+#hostline { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+#nextsteps { height: auto; max-height: 7; padding: 0 1; border-bottom: solid $warning; text-wrap: nowrap;
+             text-overflow: ellipsis; }
 #main { height: 1fr; }
 #checks { width: 46%; min-width: 34; border: round $primary; overflow-x: hidden; }
 #detail-scroll { width: 1fr; border: round $secondary; }
 #detail { padding: 0 1; }
 #summary { height: 1; padding: 0 1; }
-ConfirmFix, RunFix, HelpScreen { align: center middle; }
-#dialog { width: 90%; height: 85%; border: thick $warning; background: $surface; padding: 0 1; }
+ConfirmFix, RunFix, HelpScreen { align: center top; }
+#dialog { width: 90%; height: auto; max-height: 80%; margin-top: 1; border: thick $warning; background: $surface;
+          padding: 0 1; }
 #dialog-title { height: auto; text-style: bold; }
-#steps-scroll { height: 1fr; }
+#steps-scroll { height: auto; max-height: 24; }
 #buttons { height: 3; align: center middle; }
 #buttons Button { margin: 0 2; }
-#runlog { height: 1fr; border: round $primary; }
+#runlog { height: 14; border: round $primary; }
 #outcome { height: auto; }
 """
 
 
-def status_label(run: CheckRun | None, check, frame: int = 0) -> Text:
+def fit(text: Text, width: int | None) -> Text:
+    """Cut a label to ``width`` cells, ending with an ellipsis when anything was cut."""
+    if width is None or width <= 1 or text.cell_len <= width:
+        return text
+    out = text.copy()
+    out.truncate(width - 1)
+    out.append("…", style="dim")
+    return out
+
+
+def status_label(run: CheckRun | None, check, frame: int = 0, width: int | None = None) -> Text:
     name = check.id.split(".", 1)[1] if check.id.startswith(check.category + ".") else check.id
     if run is None:
         head = (f"{SPINNER[frame % len(SPINNER)]} ....  ", "cyan")
     else:
         st = run.result.status
         head = (f"{SYMBOL[st]} {st.value:<5} ", STYLE[st])
-    return Text.assemble(head, (name, "bold"), ("  " + check.title, "dim"), no_wrap=True, overflow="ellipsis")
+    return fit(Text.assemble(head, (name, "bold"), ("  " + check.title, "dim"), no_wrap=True), width)
+
+
+def next_steps_text(steps: list[NextStep] | None, running: bool, warns: list[str] | None = None) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")  # one line per step: all of them stay in view
+    if running and steps is None:
+        t.append("Next steps: the checks are running…", style="dim")
+        return t
+    if not steps:
+        t.append("✓ No check failed.", style="green")
+        if warns:
+            t.append(f" Pitfalls that will bite (warn): {', '.join(warns)}", style="yellow")
+        return t
+    t.append("Next steps, in this order:\n", style="bold")
+    shown = steps if len(steps) <= 5 else steps[:4]
+    for i, s in enumerate(shown, 1):
+        t.append(f"{i}. ", style="bold")
+        t.append(f"[{s.check}] ", style="yellow")
+        t.append(s.text)
+        if i < len(shown):
+            t.append("\n")
+    if len(shown) < len(steps):
+        t.append(f"\n… and {len(steps) - len(shown)} more (select a failed check for its fix)", style="dim")
+    return t
+
+
+def category_text(category: str, checks, runs: dict) -> Text:
+    t = Text()
+    t.append(f"{category}\n\n", style="bold")
+    for c in checks:
+        r = runs.get(c.id)
+        if r is None:
+            t.append(f"  … {c.id}: running\n", style="cyan")
+        else:
+            st = r.result.status
+            t.append(f"  {SYMBOL[st]} {c.id}: ", style=STYLE[st])
+            t.append(r.result.summary + "\n")
+    return t
 
 
 def detail_text(run: CheckRun | None, check, host) -> Text:
@@ -73,13 +124,17 @@ def detail_text(run: CheckRun | None, check, host) -> Text:
     t.append(r.summary + "\n")
     if r.details:
         t.append("\n" + r.details.rstrip() + "\n")
-    if r.fixes:
-        t.append("\nFixes (press f):\n", style="bold")
+    if r.fixes and r.status != Status.OK:
+        acting = any(not f.advice_only for f in r.fixes)
+        t.append("\nFixes (press f):\n" if acting else "\nWhat to do (advice; press f to read it):\n", style="bold")
         from .fixes.render import describe_fix
 
         for f in r.fixes:
             for i, line in enumerate(describe_fix(host, f)):
                 t.append(("  " if i else "• ") + line + "\n", style="bold" if i == 0 else "")
+    if r.action and not r.fixes:
+        t.append("\nWhat to do: ", style="bold")
+        t.append(r.action + "\n")
     if r.evidence:
         t.append("\nEvidence:\n", style="bold")
         t.append("\n".join(evidence_lines(jsonable(r.evidence))) + "\n", style="dim")
@@ -165,17 +220,25 @@ class ConfirmFix(ModalScreen[bool]):
             elif line.lstrip().startswith("-") and not line.lstrip().startswith("---"):
                 style = "red"
             body.append(line + "\n", style=style)
+        advice = self.fix.advice_only
         with Vertical(id="dialog"):
-            yield Static(Text(f"Apply fix {lines[0]}?", style="bold"), id="dialog-title")
-            yield Static(Text("Nothing changes until you press Apply. Privileged steps run through sudo when you "
-                              "are not root.", style="dim"))
+            if advice:
+                yield Static(Text(f"What to do: {self.fix.title}", style="bold"), id="dialog-title")
+                yield Static(Text("Only you can do this; nerdctl-doctor changes nothing.", style="dim"))
+            else:
+                yield Static(Text(f"Apply fix {lines[0]}?", style="bold"), id="dialog-title")
+                yield Static(Text("Nothing changes until you press Apply. Privileged steps run through sudo when "
+                                  "you are not root.", style="dim"))
             with VerticalScroll(id="steps-scroll"):
                 yield Static(body, id="steps")
             with Horizontal(id="buttons"):
-                yield Button("Apply (y)", id="apply", variant="warning")
-                yield Button("Cancel (n)", id="cancel", variant="primary")
+                if not advice:
+                    yield Button("Apply (y)", id="apply", variant="warning")
+                yield Button("Cancel (n)" if not advice else "Close (esc)", id="cancel", variant="primary")
 
     def action_apply(self) -> None:
+        if self.fix.advice_only:
+            return
         self.dismiss(True)
 
     def action_cancel(self) -> None:
@@ -203,7 +266,7 @@ class RunFix(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(f"Applying {self.fix.id}: {self.fix.title}", style="bold"), id="dialog-title")
-            yield Log(id="runlog", highlight=False)
+            yield RichLog(id="runlog", wrap=True, markup=False, highlight=False, min_width=20)
             yield Static("", id="outcome")
             with Horizontal(id="buttons"):
                 yield Button("Close", id="close", disabled=True)
@@ -230,7 +293,7 @@ class RunFix(ModalScreen[Any]):
         self.app.call_from_thread(self._finish, res)
 
     def _log(self, line: str) -> None:
-        self.query_one(Log).write_line(line)
+        self.query_one(RichLog).write(Text(line))
 
     def _finish(self, res) -> None:
         self.result = res
@@ -256,6 +319,13 @@ class RunFix(ModalScreen[Any]):
         self.action_close()
 
 
+class ChecksTree(Tree[str], inherit_bindings=False):
+    """The checks tree, without Tree's own `enter` binding: Enter is the app's (details, or fold a category), so
+    the footer shows the same keys in the same order wherever the focus is."""
+
+    BINDINGS = [b for b in Tree.BINDINGS if getattr(b, "key", "") != "enter"]
+
+
 class DoctorApp(App[int]):
     TITLE = "nerdctl-doctor"
     CSS = CSS
@@ -263,12 +333,13 @@ class DoctorApp(App[int]):
     BINDINGS = [
         Binding("j", "cursor_down", "Move", key_display="↑↓ j/k"),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "details", "Details", priority=True),
+        Binding("enter", "details", "Details"),
         Binding("f", "fix", "Fix"),
         Binding("r", "rerun", "Re-run"),
         Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_app", "Quit"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, host, checks, strict: bool = False, all_checks=None, animate: bool = True) -> None:
@@ -287,8 +358,9 @@ class DoctorApp(App[int]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(self.host_line(), id="hostline")
+        yield Static(next_steps_text(None, True), id="nextsteps")
         with Horizontal(id="main"):
-            tree: Tree = Tree("checks", id="checks")
+            tree: Tree = ChecksTree("checks", id="checks")
             tree.show_root = False
             tree.guide_depth = 2
             yield tree
@@ -302,8 +374,10 @@ class DoctorApp(App[int]):
         cats: dict[str, Any] = {}
         for c in self.checks:
             if c.category not in cats:
-                cats[c.category] = tree.root.add(Text(c.category, style="bold"), expand=True, allow_expand=False)
+                cats[c.category] = tree.root.add(Text(c.category, style="bold"), data=f"category:{c.category}",
+                                                 expand=True)
             self.nodes[c.id] = cats[c.category].add_leaf(status_label(None, c), data=c.id)
+        self.categories = cats
         tree.focus()
         self.call_after_refresh(self._first_cursor)
         if self.animate:
@@ -319,7 +393,8 @@ class DoctorApp(App[int]):
     # ------------------------------------------------------------------ header and summary
     def host_line(self) -> Text:
         h = self.host.describe()
-        parts = [f"{h['platform']} {h['distro']}", h["mode"], f"namespace {h['namespace']}"]
+        mode = h["mode"] + (f" ({h['frontend']})" if h.get("frontend") else "")
+        parts = [f"nerdctl-doctor {__version__}", f"{h['platform']} {h['distro']}", mode, f"namespace {h['namespace']}"]
         n = self.runs.get("nerdctl.installed")
         parts.append("nerdctl " + (n.result.evidence.get("path", "missing") if n else "…"))
         b = self.runs.get("buildkit.host")
@@ -343,13 +418,27 @@ class DoctorApp(App[int]):
             t.append(f"{SYMBOL[s]} {counts[s]} {s.value}   ", style=STYLE[s])
         self.query_one("#summary", Static).update(t)
 
+    def label_width(self) -> int | None:
+        """Cells a check's label may take in the tree (guides and scrollbar aside)."""
+        w = self.query_one(Tree).content_region.width
+        return max(10, w - 5) if w else None
+
+    def relabel(self) -> None:
+        width = self.label_width()
+        for c in self.checks:
+            self.nodes[c.id].set_label(status_label(self.runs.get(c.id), c, self.frame, width))
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self.relabel)
+
     def spin(self) -> None:
         if not self.running:
             return
         self.frame += 1
+        width = self.label_width()
         for c in self.checks:
             if c.id not in self.runs:
-                self.nodes[c.id].set_label(status_label(None, c, self.frame))
+                self.nodes[c.id].set_label(status_label(None, c, self.frame, width))
         self.update_summary()
 
     # ------------------------------------------------------------------ running
@@ -357,8 +446,13 @@ class DoctorApp(App[int]):
         self.generation += 1
         self.running = True
         self.runs = {}
+        self.steps: list[NextStep] | None = None
+        self.query_one("#nextsteps", Static).update(next_steps_text(None, True))
+        for cat, node in self.categories.items():
+            node.set_label(Text(cat, style="bold"))
+            node.expand()
         for c in self.checks:
-            self.nodes[c.id].set_label(status_label(None, c))
+            self.nodes[c.id].set_label(status_label(None, c, 0, self.label_width()))
         self.update_summary()
         self.query_one("#hostline", Static).update(self.host_line())
         self.show_detail()
@@ -379,16 +473,47 @@ class DoctorApp(App[int]):
                 if r.check.id not in self.runs:
                     self.record(r)
             self.running = False
+            self.steps = next_steps(ev.runs)
+            warns = [r.check.id for r in ev.runs if r.result.status == Status.WARN]
+            self.query_one("#nextsteps", Static).update(next_steps_text(self.steps, False, warns))
+            self.fold_categories()
+            self.call_after_refresh(self.focus_first_step)
             self.update_summary()
             self.query_one("#hostline", Static).update(self.host_line())
         elif isinstance(ev, CheckStarted):
             pass
 
+    def fold_categories(self) -> None:
+        """Fold the categories with nothing to act on into one line each, so the problems stay in view."""
+        for cat, node in self.categories.items():
+            members = [c for c in self.checks if c.category == cat]
+            sts = [self.runs[c.id].result.status for c in members if c.id in self.runs]
+            if sts and all(st in (Status.OK, Status.SKIP) for st in sts):
+                ok, skip = sts.count(Status.OK), sts.count(Status.SKIP)
+                summary = ", ".join(x for x in (f"{ok} ok" if ok else "", f"{skip} skip" if skip else "") if x)
+                style = STYLE[Status.OK] if ok else STYLE[Status.SKIP]
+                node.set_label(Text.assemble((cat, "bold"), (f"  {SYMBOL[Status.OK] if ok else '-'} {summary}", style)))
+                node.collapse()
+
+    def focus_first_step(self) -> None:
+        """Put the cursor where to start: the first next step's check, else the first row."""
+        tree = self.query_one(Tree)
+        target = self.nodes.get(self.steps[0].check) if self.steps else None
+        if target is None:
+            warn = next((c.id for c in self.checks if c.id in self.runs
+                         and self.runs[c.id].result.status == Status.WARN), None)
+            target = self.nodes.get(warn) if warn else None
+        if target is None:
+            target = next(iter(self.categories.values()), None)
+        if target is not None:
+            tree.move_cursor(target)
+        self.show_detail()
+
     def record(self, run: CheckRun) -> None:
         self.runs[run.check.id] = run
         node = self.nodes.get(run.check.id)
         if node is not None:
-            node.set_label(status_label(run, run.check))
+            node.set_label(status_label(run, run.check, 0, self.label_width()))
         self.update_summary()
         if run.check.id in ("nerdctl.installed", "buildkit.host"):
             self.query_one("#hostline", Static).update(self.host_line())
@@ -401,11 +526,17 @@ class DoctorApp(App[int]):
         return node.data if node is not None else None
 
     def show_detail(self) -> None:
+        """The detail pane always shows the selected row: a check, or a category's checks."""
         cid = self.selected_id()
+        detail = self.query_one("#detail", Static)
+        if isinstance(cid, str) and cid.startswith("category:"):
+            cat = cid.split(":", 1)[1]
+            detail.update(category_text(cat, [c for c in self.checks if c.category == cat], self.runs))
+            return
         by = {c.id: c for c in self.checks}
         if cid not in by:
             return
-        self.query_one("#detail", Static).update(detail_text(self.runs.get(cid), by[cid], self.host))
+        detail.update(detail_text(self.runs.get(cid), by[cid], self.host))
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event) -> None:
@@ -423,6 +554,11 @@ class DoctorApp(App[int]):
         self.query_one(Tree).action_cursor_up()
 
     def action_details(self) -> None:
+        cid = self.selected_id()
+        node = self.query_one(Tree).cursor_node
+        if isinstance(cid, str) and cid.startswith("category:") and node is not None:
+            node.toggle()
+            return
         self.show_detail()
         self.query_one("#detail-scroll").focus()
 
@@ -455,9 +591,11 @@ class DoctorApp(App[int]):
         if run is None or not run.result.fixes or run.result.status == Status.OK:
             self.notify("the selected check offers no fix", severity="warning")
             return
-        fix = run.result.fixes[0]
+        fix = next((f for f in run.result.fixes if not f.advice_only), run.result.fixes[0])
 
         def confirmed(ok: bool | None) -> None:
+            if fix.advice_only:
+                return
             if ok:
                 self.push_screen(RunFix(self.host, fix, self.all_checks, cid), self.after_fix)
             else:
@@ -476,8 +614,31 @@ class DoctorApp(App[int]):
     def action_quit_app(self) -> None:
         self.exit(exit_code_for([r.result.status for r in self.runs.values()], self.strict))
 
+    def action_interrupt(self) -> None:
+        self.exit(130)
+
+    def farewell(self) -> str:
+        """What stays on the terminal after the TUI: a short summary and the next steps."""
+        counts = {s.value: 0 for s in Status}
+        for r in self.runs.values():
+            counts[r.result.status.value] += 1
+        lines = ["nerdctl-doctor: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+                 + ("" if len(self.runs) == len(self.checks) else f" (stopped after {len(self.runs)} of "
+                                                                 f"{len(self.checks)} checks)")]
+        steps = self.steps if self.steps is not None else next_steps(list(self.runs.values()))
+        if steps:
+            lines.append("Next steps, in this order:")
+            lines += [f"  {i}. [{s.check}] {s.text}" for i, s in enumerate(steps, 1)]
+        return "\n".join(lines)
+
 
 def run_tui(host, checks, strict: bool = False, all_checks=None) -> int:
+    import sys
+
     app = DoctorApp(host, checks, strict, all_checks)
     code = app.run()
-    return int(code) if isinstance(code, int) else 0
+    try:
+        print(app.farewell(), file=sys.stdout)
+    except Exception:  # noqa: BLE001 - the summary never turns an exit into a crash
+        pass
+    return int(code) if isinstance(code, int) else 130

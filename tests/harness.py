@@ -106,10 +106,28 @@ class Sandbox:
         self.env["STANDIN_LOG"] = str(self.log)
         self._procs: list[subprocess.Popen] = []
 
+    @classmethod
+    def real(cls, base: str, home: str, xdg: str, bin: str, user: str = "alex") -> "Sandbox":
+        """A host laid out like a user's machine, root `/`: only for a private mount namespace whose /home, /run,
+        /usr/local, /etc and /var are throwaway (screenshots/regenerate.py)."""
+        sb = cls.__new__(cls)
+        sb.base, sb.root, sb.home, sb.xdg, sb.bin = Path(base), Path("/"), Path(home), Path(xdg), Path(bin)
+        for d in (sb.base, sb.home, sb.xdg, sb.bin):
+            d.mkdir(parents=True, exist_ok=True)
+        os.chmod(sb.xdg, 0o700)
+        sb.env = {"PATH": f"{bin}:/usr/bin:/bin", "HOME": home, "XDG_RUNTIME_DIR": xdg, "USER": user,
+                  "LANG": "C.UTF-8", "NERDCTL_DOCTOR_ROOT": "/", "SHELL": "/bin/bash"}
+        sb.log = sb.base / "standin.log"
+        sb.env["STANDIN_LOG"] = str(sb.log)
+        sb._procs = []
+        return sb
+
     # ---------------------------------------------------------------- files
     def path(self, logical: str) -> Path:
         """Where a logical path lives: under HOME/XDG/bin as given, system paths under the root."""
         s = str(logical)
+        if str(self.root) == "/":
+            return Path(s)
         for pre in (self.home, self.xdg, self.bin, self.base):
             if s == str(pre) or s.startswith(str(pre) + "/"):
                 return Path(s)
@@ -213,6 +231,8 @@ class Sandbox:
     def fake_proc(self, pid: int) -> None:
         """Show a real process of ours in the sandbox's <root>/proc (only these: no other test's daemon, and
         nothing else on this machine, is a process of the diagnosed system)."""
+        if str(self.root) == "/":
+            return  # the real /proc already shows it
         src = Path("/proc") / str(pid)
         dst = self.root / "proc" / str(pid)
         dst.mkdir(parents=True, exist_ok=True)
@@ -296,7 +316,8 @@ class Sandbox:
                 p.stderr.close()
         for s in getattr(self, "_socks", []):
             s.close()
-        shutil.rmtree(self.base, ignore_errors=True)
+        if str(self.base) not in ("/", ""):
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 class Containerd:

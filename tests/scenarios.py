@@ -33,13 +33,16 @@ def healthy(sb) -> str:
 
 
 def rd_broken(sb) -> str:
-    """Rancher Desktop on moby, ~/.rd/bin not on PATH, a stale /usr/local/bin/nerdctl link, app not running."""
+    """macOS: Rancher Desktop on moby, ~/.rd/bin not on PATH, a stale /usr/local/bin/nerdctl link, app not
+    running."""
     _common(sb)
+    sb.env["NERDCTL_DOCTOR_PLATFORM"] = "darwin"
+    sb.env["SHELL"] = "/bin/zsh"
     rd = sb.home / ".rd" / "bin"
     sb.install("nerdctl", where=rd)
     sb.script("rdctl", 'echo "Error: failed to get backend state: connect: connection refused" >&2; exit 1\n',
               where=rd)
-    sb.write(f"{sb.home}/.config/rancher-desktop/settings.json",
+    sb.write(f"{sb.home}/Library/Preferences/rancher-desktop/settings.json",
              json.dumps({"version": 10, "containerEngine": {"name": "moby"},
                          "application": {"pathManagementStrategy": "manual"}}))
     sb.symlink("/usr/local/bin/nerdctl", "/Applications/Rancher Desktop.app/Contents/Resources/resources/darwin/bin/nerdctl")
@@ -75,7 +78,16 @@ def rootless_oci(sb) -> str:
     return "rootless"
 
 
-SCENARIOS = {"healthy": healthy, "rd-broken": rd_broken, "rootless-oci": rootless_oci}
+def no_buildkit(sb) -> str:
+    """Debian 12: nerdctl installed, containerd installed but stopped, no BuildKit, no Tilt."""
+    _common(sb)
+    sb.install("nerdctl")
+    sb.write("/usr/bin/containerd", "#!/bin/sh\n", mode=0o755)
+    sb.dead_socket("/run/containerd/containerd.sock")
+    return "rootful"
+
+
+SCENARIOS = {"healthy": healthy, "rd-broken": rd_broken, "rootless-oci": rootless_oci, "no-buildkit": no_buildkit}
 
 
 def kubeconfig(context: str, cluster: str) -> str:

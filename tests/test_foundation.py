@@ -96,7 +96,7 @@ def test_buildctl_statuses(sandbox):
     sandbox.install("buildctl")
     doc = sandbox.doctor_json("--only", "buildkit.buildctl")
     c = sandbox.check(doc, "buildkit.buildctl")
-    assert c["status"] == "ok" and c["evidence"]["version"] == "0.12.5"
+    assert c["status"] == "ok" and c["evidence"]["version"] == "0.32.2"
     doc = sandbox.doctor_json("--only", "buildkit.buildctl", env={"STANDIN_BUILDCTL_VERSION": "v0.9.3"})
     c = sandbox.check(doc, "buildkit.buildctl")
     assert c["status"] == "fail" and "0.10" in c["summary"]

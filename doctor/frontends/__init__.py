@@ -16,9 +16,15 @@ VM_FRONTENDS: dict[str, type[Frontend]] = {"rancher-desktop": RancherDesktop, "c
 
 def wrapper_of(host: "Host") -> type[Frontend] | None:
     """The front-end whose wrapper the nerdctl on PATH is, if any."""
-    # the first nerdctl on PATH, even a link that only resolves under --root (a logical link into an app)
-    found = host.which_all("nerdctl")
-    nerdctl = found[0]["path"] if found else host.which("nerdctl.lima")
+    nerdctl = None
+    for f in host.which_all("nerdctl"):
+        # the first runnable nerdctl on PATH; a link counts when its logical target exists under --root (a link
+        # into an app of the diagnosed system); a dangling legacy link is skipped, as the shell would
+        chain = host.link_chain(f["path"])
+        if f["state"] == "executable" or (f["state"] == "dangling-link" and chain and host.exists(chain[-1])):
+            nerdctl = f["path"]
+            break
+    nerdctl = nerdctl or host.which("nerdctl.lima")
     if not nerdctl:
         return None
     for cls in VM_FRONTENDS.values():

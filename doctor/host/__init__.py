@@ -83,6 +83,14 @@ class Host:
             return "vm", (wrapper or get(self, "rancher-desktop").__class__)(self)
         if self.requested_mode == "auto" and wrapper is not None:
             return "vm", wrapper(self)
+        if self.requested_mode == "auto" and self.platform == "darwin":
+            # macOS runs no containerd: nerdctl works only through a VM front-end, so an installed one is the
+            # set-up to diagnose even while its wrapper is off PATH
+            from ..frontends import VM_FRONTENDS
+
+            for cls in VM_FRONTENDS.values():
+                if cls(self).installed():
+                    return "vm", cls(self)
         mode = self.requested_mode if self.requested_mode != "auto" else ("rootless" if self.euid != 0 else "rootful")
         return mode, Frontend(self)
 
@@ -308,10 +316,14 @@ class Host:
 
     def run_vm(self, argv: Sequence[str], *, sudo: bool | None = None, timeout: float | None = None) -> Outcome:
         """Run ``argv`` where nerdctl's containerd lives: inside the front-end's VM in vm mode (with sudo exactly
-        where its own nerdctl uses it), else here."""
+        where its own nerdctl uses it), else here. A VM that is not running is said, not probed."""
         if not self.vm:
             return self.run(argv, timeout=timeout)
         fe = self.frontend
+        running, _ = self.memo(("vm-running", fe.name), fe.running)
+        if not running:
+            return Outcome([str(a) for a in argv], "error", where=fe.name or "vm",
+                           detail=f"{fe.label} is not running")
         full = fe.vm_argv([str(a) for a in argv], fe.needs_sudo if sudo is None else sudo)
         if full is None:
             return Outcome([str(a) for a in argv], "not-found", where=fe.name or "vm", detail=fe.why_no_vm())
