@@ -575,6 +575,9 @@ def buildkit_config(host, deps) -> Result:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Result.fail(f"{path} is not UTF-8 text: buildkitd refuses it ({exc.reason})", evidence=ev)
+    except RecursionError:
+        return Result.fail(f"{path} is nested too deeply: buildkitd refuses to start", evidence=ev,
+                           action=f"rewrite {path} (see buildkit.config's fix)")
     except tomllib.TOMLDecodeError as exc:
         line, col = _line_col(exc)
         ev.update(line=line, column=col, error=str(exc))

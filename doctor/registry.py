@@ -94,8 +94,10 @@ def _load(ep: EntryPoint, timeout: float) -> list[Any]:
     def work() -> None:
         try:
             box["items"] = _items(ep.load())
-        except BaseException as exc:  # noqa: BLE001 - a broken plugin is a diagnosis
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is a diagnosis
             box["error"] = exc
+        except SystemExit as exc:  # a plugin calling sys.exit() at import is broken, not the end of the run
+            box["error"] = RuntimeError(f"sys.exit({exc.code}) at import")
 
     t = threading.Thread(target=work, name=f"load:{ep.name}", daemon=True)
     t.start()
@@ -122,9 +124,7 @@ def load_checks(timeout: float = 5.0) -> list[Check]:
             for c in loaded:
                 ids.add(c.id)
                 checks.append(Check(c.id, c.category, c.title, c.func, c.requires, ep.name))
-        except BaseException as exc:  # noqa: BLE001
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
-                raise
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is a diagnosis; interruptions propagate
             broken = _broken(ep, f"failed to load: {type(exc).__name__}: {str(exc)[:300]}")
             if broken.id not in ids:
                 ids.add(broken.id)

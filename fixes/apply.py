@@ -191,10 +191,10 @@ def read_journal(host) -> dict | None:
 
 
 def _raw(path: str) -> bytes | None:
-    from ..host.files import HostFileError, read_bounded
+    from ..host.files import READ_LIMIT, HostFileError, read_bounded
 
     try:
-        return read_bounded(path, path, 8 << 20)
+        return read_bounded(path, path, READ_LIMIT)  # larger than configuration ever is: not edited
     except HostFileError as exc:
         if exc.reason == "missing":
             return None

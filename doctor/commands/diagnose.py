@@ -45,8 +45,18 @@ def parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
+    if args.json:  # the document alone on stdout: whatever plugins print goes to stderr
+        out, sys.stdout = sys.stdout, sys.stderr
+        try:
+            return _run(args, out)
+        finally:
+            sys.stdout = out
+    return _run(args, sys.stdout)
+
+
+def _run(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
     if args.list_checks:
-        return list_checks(args)
+        return list_checks(args, out)
     host = make_host(args)
     all_checks, checks = selected_checks(args)
     if not args.json and not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
@@ -59,7 +69,7 @@ def run(argv: Sequence[str]) -> int:
         from ..documents import dump_json, report_document
 
         diag = diagnose(checks, host, strict=args.strict)
-        dump_json(report_document(diag), sys.stdout)
+        dump_json(report_document(diag), out)
         return diag.exit_code
     from ..text import TextReport
 
@@ -70,14 +80,14 @@ def run(argv: Sequence[str]) -> int:
     return diag.exit_code
 
 
-def list_checks(args: argparse.Namespace) -> int:
+def list_checks(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
     from ..registry import load_checks
 
     checks = load_checks(timeout=args.timeout)
     if args.json:
         from ..documents import dump_json, list_checks_document
 
-        dump_json(list_checks_document(checks), sys.stdout)
+        dump_json(list_checks_document(checks), out)
         return 0
     width = max((len(c.id) for c in checks), default=0)
     for c in checks:

@@ -158,6 +158,9 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float, i
             return Outcome(shown, "timeout", duration_ms=int((time.monotonic() - start) * 1000), where=where)
         for t in readers:  # a grandchild may hold the pipes open: do not wait for it beyond the deadline
             t.join(timeout=max(0.05, timeout - (time.monotonic() - start)))
+    except BaseException:  # interrupted: the program must not outlive the doctor
+        signal_group(proc, signal.SIGKILL)
+        raise
     finally:
         untrack(proc)
     dur = int((time.monotonic() - start) * 1000)
@@ -201,6 +204,13 @@ def run_streaming(exe: str, argv: Sequence[str], env: Mapping[str, str], on_line
                 kept += len(line) + 1
             on_line(line)
         proc.wait()
+    except BaseException:  # interrupted: end the step (its whole group) before the doctor exits
+        signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            signal_group(proc, signal.SIGKILL)
+        raise
     finally:
         timer.cancel()
         untrack(proc)

@@ -53,10 +53,13 @@ def probe(address: str, logical: str, resolved: str, timeout: float) -> SocketPr
     if not stat.S_ISSOCK(st.st_mode):
         return SocketProbe(address, logical, resolved, "not-a-socket", kind_of(st.st_mode))
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
+    s.setblocking(False)  # a unix connect never waits: it is queued, refused, or the backlog is full (EAGAIN)
     try:
         s.connect(_connectable(resolved))
         outcome, detail = "answered", ""
+    except BlockingIOError:
+        outcome, detail = "error", ("the listener's backlog is full: it accepts no more connections (the daemon is "
+                                    "hung or overloaded)")
     except socket.timeout:
         outcome, detail = "timeout", f"connect did not complete within {timeout:g}s"
     except ConnectionRefusedError:
@@ -67,7 +70,7 @@ def probe(address: str, logical: str, resolved: str, timeout: float) -> SocketPr
         if exc.errno == errno.EACCES:
             outcome, detail = "permission-denied", "permission denied"
         elif exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-            outcome, detail = "timeout", "the listener's backlog is full: it is not accepting connections"
+            outcome, detail = "error", "the listener's backlog is full: it accepts no more connections"
         else:
             outcome, detail = "error", exc.strerror or str(exc)
     finally:
