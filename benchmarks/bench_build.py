@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Build backend overhead (SPEC section 8): `nerdctl-doctor build` against running the same nerdctl argv directly,
-on the first build (cold preflight) and with a cached preflight, as ratios to one interpreter start.
+"""Build backend overhead (SPEC section 9): `nerdctl-doctor build` against running the same `nerdctl build` and
+`nerdctl image inspect` by hand, on the first build (cold preflight) and with a cached preflight, as ratios to one
+start of the doctor's own interpreter.
 
-    python3 benchmarks/bench_build.py [--runs N] [--check]
+    .venv/bin/python benchmarks/bench_build.py [--runs N] [--check]
 
-Budgets: overhead at most 6x one interpreter start cold, at most 2.5x cached.
+Budgets: overhead at most 8x one interpreter start cold, at most 2x cached.
 """
 from __future__ import annotations
 
@@ -55,8 +56,10 @@ def main() -> int:
         ctx.mkdir()
         (ctx / "Dockerfile").write_text("FROM alpine\n")
         direct = [str(sb.bin / "nerdctl"), "--namespace", "k8s.io", "build", "-t", "app:tilt-1", str(ctx)]
+        inspect = [str(sb.bin / "nerdctl"), "--namespace", "k8s.io", "image", "inspect", "app:tilt-1"]
         doctor = [*doctor_argv(), "build", "--mode", "rootful", str(ctx)]
-        t_direct = statistics.median(once(direct, env, str(sb.base)) for _ in range(args.runs))
+        t_direct = statistics.median(once(direct, env, str(sb.base)) + once(inspect, env, str(sb.base))
+                                     for _ in range(args.runs))
         cold = []
         for _ in range(args.runs):
             shutil.rmtree(cache, ignore_errors=True)
@@ -64,12 +67,12 @@ def main() -> int:
         once(doctor, env, str(sb.base))
         warm = [once(doctor, env, str(sb.base)) for _ in range(args.runs)]
         ok = True
-        for name, runs, budget in (("first build (cold preflight)", cold, 6.0), ("cached preflight", warm, 2.5)):
+        for name, runs, budget in (("first build (cold preflight)", cold, 8.0), ("cached preflight", warm, 2.0)):
             over = statistics.median(runs) - t_direct
             ratio = over / base
             good = ratio <= budget
             ok &= good
-            print(f"{name}: {statistics.median(runs) * 1000:.0f} ms vs nerdctl directly {t_direct * 1000:.0f} ms: "
+            print(f"{name}: {statistics.median(runs) * 1000:.0f} ms vs build + inspect by hand {t_direct * 1000:.0f} ms: "
                   f"overhead {over * 1000:.0f} ms = {ratio:.1f}x interpreter start (budget {budget}x): "
                   f"{'ok' if good else 'OVER BUDGET'}")
     finally:

@@ -20,14 +20,13 @@ from typing import Any
 from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config,
                      nerdctl_version, physical_address, runtime_dir)
 from ..fixes import buildkit as fixes
-from ..host import HostFileError, unix_path
-from ..model import Fix, Result, check
+from ..host import Host, HostFileError, Outcome, unix_path
+from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr
 
 MIN_BUILDCTL = (0, 10, 0)
 LABEL = "org.mobyproject.buildkit.worker."
 DEFAULT_CONTAINERD = "/run/containerd/containerd.sock"
-K3S_CONTAINERD = "/run/k3s/containerd/containerd.sock"
 SETUPTOOL = "containerd-rootless-setuptool.sh"
 NO_HOST_HINT = ("`buildctl` needs to be installed and `buildkitd` needs to be running, see "
                 "https://github.com/moby/buildkit")
@@ -44,7 +43,7 @@ BUILDCTL_TIMEOUT_NOTE = "a BuildKit daemon that accepts connections but never an
 
 
 @check("buildkit.buildctl", title="buildctl (BuildKit client) on PATH")
-def buildctl(host, deps) -> Result:
+def buildctl(host: Host, deps: Deps) -> Result:
     out = host.run_vm(["buildctl", "--version"])
     ev: dict[str, Any] = {"command": out.to_json()}
     if out.kind == "not-found":
@@ -141,13 +140,26 @@ def classify_buildctl_error(text: str) -> str:
     return "error"
 
 
+def on_this_host(host: Host, address: str) -> bool:
+    """Is this BuildKit address reached from here (not through the front-end's VM)?"""
+    if not host.vm:
+        return True
+    fwd = host.frontend.forwarded_buildkit()
+    return bool(fwd) and address == f"unix://{fwd}"
+
+
+def run_buildctl(host: Host, address: str, *args: str) -> Outcome:
+    argv = ["buildctl", f"--addr={physical_address(host, address)}", *args]
+    return host.run(argv) if on_this_host(host, address) else host.run_vm(argv)
+
+
 def ping(host, address: str) -> dict:
     """Ping one candidate the way nerdctl does. Memoised per address, so a timed-out daemon is asked once."""
 
     def compute() -> dict:
         rec: dict[str, Any] = {}
         p = unix_path(address) if address.startswith("unix:") else None
-        if p is not None and not host.vm:
+        if p is not None and on_this_host(host, address):
             st = host.stat(p)
             if st is None:
                 rec.update(outcome="missing", detail=f"{host.show(p)} does not exist")
@@ -157,7 +169,7 @@ def ping(host, address: str) -> dict:
             if not _stat.S_ISSOCK(st.st_mode):
                 rec.update(outcome="not-a-socket", detail=f"{host.show(p)} is not a socket")
                 return rec
-        out = host.run_vm(["buildctl", f"--addr={physical_address(host, address)}", "debug", "workers"])
+        out = run_buildctl(host, address, "debug", "workers")
         rec["command"] = out.to_json()
         if out.ok:
             rec["outcome"] = "answered"
@@ -233,7 +245,7 @@ def dead_host_message(host) -> str:
 
 
 @check("buildkit.host", title="BuildKit daemon nerdctl will use", requires=("buildkit.buildctl",))
-def buildkit_host(host, deps) -> Result:
+def buildkit_host(host: Host, deps: Deps) -> Result:
     probed = probe_all(host)
     selected = next((c["address"] for c in probed if c["outcome"] == "answered"), None)
     evidence: dict[str, Any] = {"candidates": probed, "selected": selected, "namespace": host.namespace}
@@ -299,8 +311,7 @@ def read_workers(host, address: str) -> tuple[list[dict] | None, dict]:
     '{{json .}}'`. When that fails nerdctl aborts the build, so there is no fallback. (workers, evidence)."""
 
     def compute():
-        phys = physical_address(host, address)
-        out = host.run_vm(["buildctl", f"--addr={phys}", "debug", "workers", "--format", "{{json .}}"])
+        out = run_buildctl(host, address, "debug", "workers", "--format", "{{json .}}")
         ev: dict[str, Any] = {"command": out.to_json()}
         if not out.ok:
             return None, ev
@@ -347,7 +358,7 @@ def sharable_differences(host, labels: dict) -> tuple[list[dict], dict]:
 
 
 @check("buildkit.worker", title="BuildKit worker the daemon runs", requires=("buildkit.host",))
-def buildkit_worker(host, deps) -> Result:
+def buildkit_worker(host: Host, deps: Deps) -> Result:
     selected = deps["buildkit.host"].evidence.get("selected")
     if not selected:
         return Result.skip("no BuildKit daemon answers")
@@ -370,6 +381,7 @@ def buildkit_worker(host, deps) -> Result:
             evidence=ev,
             action="upgrade buildctl/buildkitd to 0.10 or newer and restart buildkitd",
         )
+    assert workers is not None  # narrowed above: why is None only when there are labelled workers
     labels = workers[0]["labels"]
     ev.update(labels=labels, worker_id=workers[0].get("id"), workers=len(workers))
     if len(workers) > 1:
@@ -552,7 +564,7 @@ def judge_config(host, data: Any, runc: bool, containerd_addr: str) -> tuple[str
 
 
 @check("buildkit.config", title="buildkitd.toml worker configuration")
-def buildkit_config(host, deps) -> Result:
+def buildkit_config(host: Host, deps: Deps) -> Result:
     if host.vm:
         return Result.skip(f"the buildkitd inside {host.frontend.label} is configured by the front-end "
                            "(see buildkit.daemon and buildkit.worker)")
@@ -698,7 +710,7 @@ def unit_runs_oci(host, unit: dict) -> bool:
 
 
 @check("buildkit.daemon", title="buildkitd processes and services")
-def buildkit_daemon(host, deps) -> Result:
+def buildkit_daemon(host: Host, deps: Deps) -> Result:
     if host.vm:
         return vm_daemon(host)
     procs = daemons(host)

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..fixes import frontends as fixes
 from ..frontends.colima import Colima
-from ..model import Result, check
+from ..host import Host
+from ..model import Deps, Result, check
 
 
 def colima(host) -> Colima:
@@ -15,7 +16,7 @@ def colima(host) -> Colima:
 
 
 @check("colima.installed", title="colima installed")
-def installed(host, deps) -> Result:
+def installed(host: Host, deps: Deps) -> Result:
     fe = colima(host)
     found = fe.installed()
     if not found:
@@ -25,7 +26,7 @@ def installed(host, deps) -> Result:
 
 
 @check("colima.running", title="colima runs with the containerd runtime", requires=("colima.installed",))
-def running(host, deps) -> Result:
+def running(host: Host, deps: Deps) -> Result:
     fe = colima(host)
     ok, out = fe.running()
     ev: dict[str, Any] = {"profile": fe.profile(), "command": out.to_json() if out else None}

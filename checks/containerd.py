@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..facts import K3S_SOCKET, containerd_server, containerd_target
-from ..model import Result, check
+from ..host import Host
+from ..model import Deps, Result, check
 
 ROOTFUL_SOCKET = "/run/containerd/containerd.sock"
 
@@ -18,7 +19,7 @@ def address_evidence(host) -> dict:
 
 
 @check("containerd.socket", title="containerd socket nerdctl will use")
-def socket(host, deps) -> Result:
+def socket(host: Host, deps: Deps) -> Result:
     target = containerd_target(host)
     ev: dict[str, Any] = {"address": address_evidence(host)}
     if host.vm:
@@ -110,7 +111,7 @@ def list_namespaces(host) -> tuple[list[str] | None, dict]:
 
 
 @check("containerd.namespace", title="Target namespace in containerd", requires=("containerd.socket",))
-def namespace(host, deps) -> Result:
+def namespace(host: Host, deps: Deps) -> Result:
     names, ev = list_namespaces(host)
     ev["target"] = host.namespace
     if names is None:

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..facts import K3S_SOCKET, containerd_target, nerdctl_toml_path
 from ..fixes import nerdctl as fixes
-from ..host import HostFileError
-from ..model import Fix, Result, check
+from ..host import Host, HostFileError
+from ..model import Deps, Fix, Result, check
 
 MICROK8S_SOCKET = "/var/snap/microk8s/common/run/containerd.sock"
 KUBEADM_SOCKET = "/run/containerd/containerd.sock"
@@ -28,7 +28,7 @@ def load_kubeconfig(host) -> tuple[dict | None, list[str], str]:
     import yaml
 
     merged: dict[str, Any] = {"current-context": None, "contexts": {}, "clusters": {}}
-    read = []
+    read: list[str] = []
     for p in kubeconfig_files(host):
         try:
             text = host.read_text(p)
@@ -54,7 +54,8 @@ def load_kubeconfig(host) -> tuple[dict | None, list[str], str]:
         for kind, key in (("contexts", "context"), ("clusters", "cluster")):
             for item in data.get(kind) or []:
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    entry = dict(item.get(key)) if isinstance(item.get(key), dict) else {}
+                    value = item.get(key)
+                    entry = dict(value) if isinstance(value, dict) else {}
                     entry["_file"] = p
                     merged[kind].setdefault(item["name"], entry)
     if not read:
@@ -128,7 +129,7 @@ def use_cluster_fix(host, socket: str) -> Fix:
 
 
 @check("kube.context", title="Kubernetes context sees the built images")
-def context(host, deps) -> Result:
+def context(host: Host, deps: Deps) -> Result:
     merged, files, error = load_kubeconfig(host)
     ev: dict[str, Any] = {"kubeconfig": files or kubeconfig_files(host)}
     if error:

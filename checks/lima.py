@@ -6,8 +6,8 @@ from typing import Any
 
 from ..fixes import frontends as fixes
 from ..frontends.lima import Lima
-from ..host import HostFileError
-from ..model import Result, check
+from ..host import Host, HostFileError
+from ..model import Deps, Result, check
 
 
 def lima(host) -> Lima:
@@ -15,7 +15,7 @@ def lima(host) -> Lima:
 
 
 @check("lima.installed", title="Lima installed")
-def installed(host, deps) -> Result:
+def installed(host: Host, deps: Deps) -> Result:
     found = lima(host).installed()
     if not found:
         return Result.skip("Lima is not installed", evidence={"looked_in": [lima(host).lima_home()]})
@@ -35,7 +35,7 @@ def alias_in_rc(host) -> str | None:
 
 
 @check("lima.nerdctl", title="nerdctl.lima reachable the way Tilt runs commands", requires=("lima.installed",))
-def nerdctl(host, deps) -> Result:
+def nerdctl(host: Host, deps: Deps) -> Result:
     fe = lima(host)
     ev: dict[str, Any] = {"instance": fe.instance(), "nerdctl.lima": host.which("nerdctl.lima"),
                           "nerdctl": host.which("nerdctl")}

@@ -6,7 +6,8 @@ from typing import Any
 
 from ..facts import TOML_KEYS_SINCE, nerdctl_config
 from ..frontends import VM_FRONTENDS
-from ..model import Result, check
+from ..host import Host
+from ..model import Deps, Result, check
 from ._util import read_version, vstr
 
 MIN_VERSION = (0, 18, 0)
@@ -27,7 +28,7 @@ def other_places(host) -> list[str]:
 
 
 @check("nerdctl.installed", title="nerdctl on PATH")
-def installed(host, deps) -> Result:
+def installed(host: Host, deps: Deps) -> Result:
     on_path = host.which_all("nerdctl")
     path = host.which("nerdctl")
     ev: dict[str, Any] = {"PATH": host.path_entries(), "on_path": on_path}
@@ -80,7 +81,7 @@ def installed(host, deps) -> Result:
 
 
 @check("nerdctl.version", title="nerdctl version", requires=("nerdctl.installed",))
-def version(host, deps) -> Result:
+def version(host: Host, deps: Deps) -> Result:
     out = host.run(["nerdctl", "--version"])
     ev = {"command": out.to_json()}
     if not out.ok and host.vm:
@@ -100,7 +101,7 @@ def version(host, deps) -> Result:
 
 
 @check("nerdctl.config", title="nerdctl configuration")
-def config(host, deps) -> Result:
+def config(host: Host, deps: Deps) -> Result:
     cfg = nerdctl_config(host)
     ev: dict[str, Any] = {
         "path": host.show(cfg.path) if cfg.path else None,

@@ -8,8 +8,8 @@ from typing import Any
 from ..fixes import frontends as fixes
 from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
 from ..frontends.rancher_desktop import RancherDesktop, settings_engine
-from ..host import HostFileError
-from ..model import Result, check
+from ..host import Host, HostFileError
+from ..model import Deps, Result, check
 
 MARK_START = "### MANAGED BY RANCHER DESKTOP START (DO NOT EDIT)"
 MARK_END = "### MANAGED BY RANCHER DESKTOP END (DO NOT EDIT)"
@@ -32,7 +32,7 @@ def rd_running(host):
 
 
 @check("rd.installed", title="Rancher Desktop installed")
-def installed(host, deps) -> Result:
+def installed(host: Host, deps: Deps) -> Result:
     found = find_install(host)
     if not found:
         fe = rd(host)
@@ -43,7 +43,7 @@ def installed(host, deps) -> Result:
 
 
 @check("rd.running", title="Rancher Desktop running", requires=("rd.installed",))
-def running(host, deps) -> Result:
+def running(host: Host, deps: Deps) -> Result:
     ok, out = rd_running(host)
     ev: dict[str, Any] = {"command": out.to_json() if out else None}
     if out is None:
@@ -105,7 +105,7 @@ def locked_engine(host) -> tuple[str | None, str | None]:
 
 
 @check("rd.engine", title="Rancher Desktop container engine", requires=("rd.installed",))
-def engine(host, deps) -> Result:
+def engine(host: Host, deps: Deps) -> Result:
     try:
         data, ev = read_settings(host)
     except ValueError as exc:
@@ -116,7 +116,7 @@ def engine(host, deps) -> Result:
     ev.update(engine=name, key=key)
     if name == "containerd":
         return Result.ok(f"container engine is containerd ({key})", evidence=ev)
-    locked, locked_name = locked_engine(host)
+    locked, _engine = locked_engine(host)
     ev["locked_by"] = locked
     summary = f"container engine is {name or 'moby'} ({key}): there is no buildkitd and nerdctl cannot work"
     if locked:
@@ -174,7 +174,7 @@ def leftover_temp_files(host) -> list[str]:
 
 
 @check("rd.path", title="Rancher Desktop tools on PATH", requires=("rd.installed",))
-def path(host, deps) -> Result:
+def path(host: Host, deps: Deps) -> Result:
     b = rd_bin(host)
     ev: dict[str, Any] = {"rd_bin": b, "PATH": host.path_entries()}
     temps = leftover_temp_files(host)
@@ -238,9 +238,9 @@ def is_rd_target(host, target: str) -> bool:
 
 
 @check("rd.legacy-links", title="Stale Rancher Desktop links", requires=("rd.installed",))
-def legacy_links(host, deps) -> Result:
+def legacy_links(host: Host, deps: Deps) -> Result:
     dirs = ["/usr/local/bin"] + ([os.path.join(host.home, ".local", "bin")] if host.home else [])
-    stale = []
+    stale: list[dict[str, Any]] = []
     for d in dirs:
         for name in RD_TOOLS:
             p = os.path.join(d, name)

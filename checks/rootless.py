@@ -6,8 +6,8 @@ import os
 from typing import Any
 
 from ..facts import rootlesskit_state_dir
-from ..host import HostFileError
-from ..model import Result, check
+from ..host import Host, HostFileError
+from ..model import Deps, Result, check
 
 NETWORK_DRIVERS = ("slirp4netns", "vpnkit", "gvisor-tap-vsock", "pasta")
 
@@ -70,7 +70,7 @@ def subid_entry(host, path: str, user: str, uid: int) -> tuple[bool | None, str]
 
 
 @check("rootless.prereqs", title="Rootless containerd prerequisites")
-def prereqs(host, deps) -> Result:
+def prereqs(host: Host, deps: Deps) -> Result:
     if host.mode != "rootless":
         return Result.skip(f"not rootless (mode {host.mode})")
     items: list[dict[str, Any]] = []

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from ..model import Result, check
+from ..host import Host
+from ..model import Deps, Result, check
 from ._util import read_version, vstr
 
 MIN_ENV = (0, 33, 5)  # custom_build(env=, dir=)
@@ -24,9 +26,9 @@ def running_tilts(host) -> list[dict]:
 
 
 @check("tilt.installed", title="Tilt on PATH")
-def installed(host, deps) -> Result:
+def installed(host: Host, deps: Deps) -> Result:
     tilts = running_tilts(host)
-    ev = {"running": tilts}
+    ev: dict[str, Any] = {"running": tilts}
     blind = [t for t in tilts if t["PATH"] is not None and not t["nerdctl"]]
     if blind:
         t = blind[0]

@@ -65,7 +65,7 @@ def _end_children() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     out = PipeSafe(sys.stdout)
-    sys.stdout = out  # type: ignore[assignment]
+    sys.stdout = out  # a duck-typed text stream
     previous = {}
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:

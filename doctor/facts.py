@@ -9,14 +9,6 @@ from typing import Any
 
 from .host import Host, HostFileError, unix_path
 
-NERDCTL_TOML_KEYS = frozenset(
-    {
-        "debug", "debug_full", "address", "namespace", "snapshotter", "cni_path", "cni_netconfpath", "data_root",
-        "cgroup_manager", "insecure_registry", "hosts_dir", "experimental", "host_gateway_ip", "bridge_ip",
-        "kube_hide_dupe", "cdi_spec_dirs", "userns_remap", "dns", "dns_opts", "dns_search", "disable_hc_systemd",
-        "selinux_enabled",
-    }
-)
 NERDCTL_DEFAULTS = {
     "address": "/run/containerd/containerd.sock",
     "namespace": "default",
@@ -128,7 +120,7 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
 
 
 # nerdctl.toml keys by the nerdctl version that added them (UPSTREAM.md section 4), with their Go types
-TOML_KEYS_SINCE: dict[str, tuple[tuple[int, int, int], type | tuple[type, ...]]] = {
+TOML_KEYS_SINCE: dict[str, tuple[tuple[int, int, int], type]] = {
     **{k: ((0, 18, 0), str) for k in ("address", "namespace", "snapshotter", "cni_path", "cni_netconfpath",
                                       "data_root", "cgroup_manager", "hosts_dir")},
     "debug": ((0, 18, 0), bool), "debug_full": ((0, 18, 0), bool), "insecure_registry": ((0, 18, 0), bool),
@@ -151,7 +143,8 @@ def judge_toml(host: Host, cfg: "NerdctlConfig") -> None:
     """nerdctl's strict decoding: unknown keys (for the installed version) and values of the wrong type are
     fatal."""
     v = nerdctl_version(host) or (99, 0, 0)
-    unknown, wrong = [], []
+    unknown: list[str] = []
+    wrong: list[str] = []
     for k, val in cfg.toml.items():
         spec = TOML_KEYS_SINCE.get(str(k).lower())
         if spec is None or v < spec[0]:
@@ -277,6 +270,9 @@ def buildkit_candidates(host) -> list[dict]:
     env = host.getenv("BUILDKIT_HOST") if (not host.vm or host.frontend.forwards_host_env()) else None
     if env:  # set-but-empty does not count: nerdctl checks for a non-empty value
         return [{"address": env, "source": "env"}]
+    forwarded = host.frontend.forwarded_buildkit() if host.vm else None
+    if forwarded:  # colima forwards the VM's rootful buildkitd socket to the host: probe it without sudo
+        return [{"address": f"unix://{forwarded}", "source": "default"}]
     run = host.frontend.buildkit_run_dir if host.vm else runtime_dir(host)
     out = []
     if host.namespace != "default":

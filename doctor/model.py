@@ -7,7 +7,10 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from .host import Host
 
 
 class Status(str, enum.Enum):
@@ -36,7 +39,7 @@ STATUS_ORDER = (Status.OK, Status.WARN, Status.FAIL, Status.SKIP, Status.ERROR)
 class RunStep:
     """Run a program: argv only, never a shell string."""
 
-    argv: tuple[str, ...]
+    argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
     privileged: bool = False
     kind: str = field(default="run", init=False)
@@ -80,8 +83,8 @@ Step = RunStep | EditStep | AdviceStep
 class Fix:
     id: str
     title: str
-    steps: tuple[Step, ...]
-    rechecks: tuple[str, ...] = ()  # check ids to run again after applying; empty = the offering check
+    steps: Sequence[Step]
+    rechecks: Sequence[str] = ()  # check ids to run again after applying; empty = the offering check
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -135,7 +138,8 @@ class Result:
         return cls(Status.ERROR, summary, **kw)
 
 
-CheckFunc = Callable[[Any, Mapping[str, Result]], Result]
+Deps = Mapping[str, Result]  # the results of a check's prerequisites, by id
+CheckFunc = Callable[["Host", Deps], Result]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ def _timeout(s: str) -> float:
 class _Names(argparse.Action):
     """--only/--skip: repeatable, and comma-separated lists too."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
         cur = list(getattr(namespace, self.dest) or [])
         cur += [v.strip() for v in str(values).split(",") if v.strip()]
         setattr(namespace, self.dest, cur)

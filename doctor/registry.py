@@ -129,6 +129,13 @@ def load_checks(timeout: float = 5.0) -> list[Check]:
             if broken.id not in ids:
                 ids.add(broken.id)
                 checks.append(broken)
+    if checks and checks[0].source == BUILTIN:
+        problems = validate_fixes(checks)
+        if problems:  # the catalog and the checks disagree: a bug of the doctor, said as one error check
+            def catalog_error(host: Any, deps: Any, _p: str = "; ".join(problems)) -> Result:
+                return Result.error(f"the fix catalog names unknown checks: {_p}")
+
+            checks.append(Check("internal.fix-catalog", "internal", "Fix catalog", catalog_error, source=BUILTIN))
     return checks
 
 

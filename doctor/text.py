@@ -6,7 +6,7 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
 from . import __version__
-from .events import CheckFinished, RunEvent
+from .events import RunEvent
 from .model import Check, CheckRun, Status, jsonable
 
 if TYPE_CHECKING:
@@ -66,7 +66,6 @@ class TextReport:
         self.colour = _isatty(self.out) if colour is None else colour
         enc = (getattr(self.out, "encoding", None) or "ascii").lower().replace("-", "")
         self.unicode = enc.startswith("utf")
-        self.done = 0
 
     def _w(self, s: str = "") -> None:
         if not self.unicode:
@@ -83,9 +82,7 @@ class TextReport:
         self.out.flush()
 
     def __call__(self, ev: RunEvent) -> None:
-        # Results are shown together once the run ends (the next steps lead); on a terminal, show progress.
-        if isinstance(ev, CheckFinished):
-            self.done += 1
+        """Results are shown together once the run ends: the next steps lead, and they need every result."""
 
     def sym(self, st: Status) -> str:
         s = f"[{SYMBOLS[st][0] if self.unicode else SYMBOLS[st][1]}]"

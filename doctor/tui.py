@@ -342,13 +342,13 @@ class DoctorApp(App[int]):
         Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, host, checks, strict: bool = False, all_checks=None, animate: bool = True) -> None:
+    def __init__(self, host, checks, strict: bool = False, all_checks=None, spinner: bool = True) -> None:
         super().__init__()
         self.host = host
         self.checks = list(checks)
         self.all_checks = list(all_checks or checks)
         self.strict = strict
-        self.animate = animate
+        self.spinner = spinner  # (not `animate`: that is App.animate)
         self.runs: dict[str, CheckRun] = {}
         self.nodes: dict[str, Any] = {}
         self.running = False
@@ -380,7 +380,7 @@ class DoctorApp(App[int]):
         self.categories = cats
         tree.focus()
         self.call_after_refresh(self._first_cursor)
-        if self.animate:
+        if self.spinner:
             self.set_interval(0.1, self.spin)
         self.start_run()
 
@@ -534,7 +534,7 @@ class DoctorApp(App[int]):
             detail.update(category_text(cat, [c for c in self.checks if c.category == cat], self.runs))
             return
         by = {c.id: c for c in self.checks}
-        if cid not in by:
+        if cid is None or cid not in by:
             return
         detail.update(detail_text(self.runs.get(cid), by[cid], self.host))
 

@@ -42,15 +42,13 @@ def new_text(host, step, old: str | None) -> str:
         fn = EDITORS[step.editor]
     except KeyError:
         raise EditError(f"no editor named {step.editor!r}") from None
-    crlf = old is not None and "\r\n" in old
+    lf = old.replace("\r\n", "\n") if old is not None else None
     try:
-        new = fn(old.replace("\r\n", "\n") if crlf and old is not None else old, dict(step.params))
+        new = fn(lf, dict(step.params))
     except RecursionError:
         raise EditError(f"{step.path} is nested too deeply to edit safely; it was not changed") from None
-    if crlf:  # CRLF stays CRLF
-        if new == old.replace("\r\n", "\n"):
-            return old
-        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
+    if old is not None and lf != old:  # CRLF stays CRLF
+        return old if new == lf else new.replace("\r\n", "\n").replace("\n", "\r\n")
     return new
 
 

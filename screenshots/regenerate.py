@@ -163,7 +163,7 @@ def shoot(name: str, build, size=(100, 32), fix_on: str | None = None, cursor: s
         import argparse
 
         args = argparse.Namespace(root="/", namespace=None, mode=mode, timeout=5.0, frontend="auto")
-        app = DoctorApp(make_host(args, env=sb.env), load_checks(), animate=False)
+        app = DoctorApp(make_host(args, env=sb.env), load_checks(), spinner=False)
 
         async def before(pilot):
             deadline = time.monotonic() + 30

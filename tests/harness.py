@@ -23,6 +23,24 @@ from pathlib import Path
 import pytest
 
 STANDINS = Path(__file__).parent / "standins"
+
+# A buildkitd.toml a team keeps by hand: comments, a registry mirror and odd formatting that every edit must keep.
+BUILDKITD = """# buildkitd.toml for the team -- keep the mirror!
+debug = true
+
+[registry."docker.io"]
+  mirrors = ["mirror.example.com"]  # our pull-through cache
+
+[worker.oci]
+  enabled = true # default
+  gc = true
+  gckeepstorage = 9000
+
+[[worker.oci.gcpolicy]]
+  keepBytes = 512000000
+  keepDuration = 172800
+  filters = [ "type==source.local", "type==exec.cachemount"]
+"""
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

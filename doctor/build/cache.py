@@ -1,6 +1,7 @@
-"""The preflight cache: a passing preflight is remembered, keyed on what it read, so Tilt's rebuild loop pays for
-it once. A cached pass counts only while the selected BuildKit socket and containerd's socket still accept a
-connection (a dead daemon leaves its socket file behind); a failed build drops it. It lives in the user's cache
+"""The preflight cache: a passing preflight is remembered, so Tilt's rebuild loop pays for it once. The entry records
+every file the preflight's Host looked at (Host.touched) and counts only while none of them changed and the selected
+BuildKit socket and containerd's socket still accept a connection (a dead daemon leaves its socket file behind); a
+failed build drops it. It lives in the user's cache
 directory, is ignored unless it is a regular file owned by the user, and keeps at most MAX_ENTRIES entries."""
 from __future__ import annotations
 
@@ -18,41 +19,33 @@ if TYPE_CHECKING:
 
 MAX_AGE = 3600.0
 MAX_ENTRIES = 32
+MAX_FILES = 4096
 ENV_KEYS = ("PATH", "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE",
             "CONTAINERD_SNAPSHOTTER", "BUILDKIT_HOST", "NERDCTL_TOML", "ROOTLESSKIT_STATE_DIR", "KUBECONFIG")
 
 
-def _stat_id(path: str | None) -> list[Any]:
-    if not path:
-        return [None]
+def _stat_id(path: str) -> list[Any]:
     try:
         st = os.stat(path)
-        return [path, st.st_ino, st.st_mtime_ns, st.st_size, st.st_mode]
+        return [st.st_ino, st.st_mtime_ns, st.st_size, st.st_mode]
     except OSError as exc:
-        return [path, exc.errno]
+        return [exc.errno]
 
 
 def key(args: argparse.Namespace, host: "Host") -> str:
-    """Everything the preflight reads, as cheap stat() identities (files, tools, sockets, the environment)."""
-    from ..facts import buildkit_candidates, containerd_target, nerdctl_toml_path, physical_address
-
-    parts: list[Any] = [3, str(host.root), host.mode, host.frontend.name, host.namespace, args.address,
+    """The question the preflight answered: the build's options, the environment, where and as whom. What it
+    read is not in the key: the entry records it (see store), and a hit needs all of it unchanged."""
+    parts: list[Any] = [4, str(host.root), host.mode, host.frontend.name, host.namespace, args.address,
                         args.buildkit_host, os.path.abspath(args.context), args.file and os.path.abspath(args.file),
-                        args.dockerfile_contents_env, args.secret, os.getcwd(),
+                        args.dockerfile_contents_env, args.secret, os.getcwd(), os.geteuid(),
                         {k: host.env.get(k) for k in ENV_KEYS}]
-    parts.append([_stat_id(d) for d in host.path_entries()[:256]])
-    for tool in ("nerdctl", "buildctl"):
-        parts.append(_stat_id(host.which(tool)))
-    toml, _ = nerdctl_toml_path(host)
-    parts.append(_stat_id(toml and host.resolve(toml)))
-    parts.append(_stat_id(host.resolve("/etc/buildkit/buildkitd.toml")))
-    for c in buildkit_candidates(host):
-        a = physical_address(host, c["address"])
-        parts.append(_stat_id(a[len("unix://"):] if a.startswith("unix://") else None))
-    t = containerd_target(host)
-    parts.append(_stat_id(t.path and host.resolve(t.path)))
-    parts.append(_stat_id(dockerfile_for(args)))
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def files_read(args: argparse.Namespace, host: "Host") -> list[str]:
+    """Every path the preflight's Host looked at, plus the context and the Dockerfile (read by the build checks)."""
+    extra = [os.path.abspath(args.context)] + ([dockerfile_for(args)] if dockerfile_for(args) else [])
+    return sorted(set(host.touched or ()) | {p for p in extra if p})[:MAX_FILES]
 
 
 def directory(host: "Host") -> str | None:
@@ -79,6 +72,11 @@ def hit(host: "Host", k: str) -> bool:
         if not (doc.get("ok") is True and time.time() - float(doc.get("time", 0)) < MAX_AGE):
             return False
         sockets = doc.get("sockets") or []
+        files = doc.get("files") or {}
+        if not isinstance(files, dict) or not isinstance(sockets, list):
+            return False
+        if any(_stat_id(str(p)) != want for p, want in files.items()):
+            return False  # something the preflight read has changed since
     except (OSError, ValueError, TypeError, AttributeError, HostFileError):
         return False  # a missing, foreign or corrupt entry is a miss
     for address in sockets:  # still alive? a daemon that died leaves its socket file behind
@@ -87,14 +85,16 @@ def hit(host: "Host", k: str) -> bool:
     return True
 
 
-def store(host: "Host", k: str, sockets: list[str]) -> None:
+def store(host: "Host", k: str, sockets: list[str], files: list[str] | None = None) -> None:
     p = _entry(host, k)
     if not p:
         return
     try:
         from ..fixes.apply import atomic_write
 
-        atomic_write(p, json.dumps({"ok": True, "time": time.time(), "sockets": sockets}).encode())
+        doc = {"ok": True, "time": time.time(), "sockets": sockets,
+               "files": {f: _stat_id(f) for f in files or []}}
+        atomic_write(p, json.dumps(doc).encode())
         prune(os.path.dirname(p))
     except OSError:
         pass  # a cache that cannot be written only costs time

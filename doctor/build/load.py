@@ -20,7 +20,7 @@ def target(host: "Host") -> tuple[str, str, str] | None:
         return None
     cur = merged["current-context"]
     ctx = merged["contexts"].get(cur) or {}
-    cluster = ctx.get("cluster") if isinstance(ctx.get("cluster"), str) else ""
+    cluster = ctx["cluster"] if isinstance(ctx.get("cluster"), str) else ""
     prod = product(cluster) or product_from_location(host, merged["clusters"].get(cluster) or {}, ctx.get("_file"))
     if prod not in LOADERS:
         return None

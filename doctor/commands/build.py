@@ -37,13 +37,15 @@ def run(argv: Sequence[str]) -> int:
         if not cache.hit(host, k):
             from ..build.preflight import explain, preflight
 
+            host.touched = set()  # record what the preflight reads: the cached pass is valid while it stays so
             failed, runs = preflight(args, host)
             if failed:
                 sys.stderr.write(f"nerdctl-doctor: not building {ref}: the preflight found what would make "
                                  "`nerdctl build` fail\n")
                 explain(failed, host)
                 return ExitCode.PROBLEMS
-            cache.store(host, k, _live_sockets(runs, host))
+            cache.store(host, k, _live_sockets(runs, host), cache.files_read(args, host))
+            host.touched = None
     from ..build.nerdctl import run as run_nerdctl
 
     code, text = run_nerdctl(host, cmd, stdin_data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from .. import __version__
 from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
@@ -54,7 +54,7 @@ def run(argv: Sequence[str]) -> int:
     return _run(args, sys.stdout)
 
 
-def _run(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
+def _run(args: argparse.Namespace, out: TextIO) -> int:
     if args.list_checks:
         return list_checks(args, out)
     host = make_host(args)
@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
     return diag.exit_code
 
 
-def list_checks(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
+def list_checks(args: argparse.Namespace, out: TextIO) -> int:
     from ..registry import load_checks
 
     checks = load_checks(timeout=args.timeout)

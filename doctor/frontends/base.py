@@ -49,6 +49,10 @@ class Frontend:
     buildkit_run_dir: ClassVar[str] = "/run"
     needs_sudo: ClassVar[bool] = False  # buildctl/ctr inside need sudo, as the front-end's nerdctl does
 
+    def forwarded_buildkit(self) -> str | None:
+        """A BuildKit socket of the VM forwarded to this host (probed here, without the VM's shell)."""
+        return None
+
     def mounts(self) -> list[str]:
         """Host directories visible inside the VM at the same path (empty: not a VM)."""
         return []

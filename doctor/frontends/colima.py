@@ -81,9 +81,11 @@ class Colima(Frontend):
         out = self.host.run([exe, "status", "--profile", self.profile(), "--json"])
         return out.ok, out
 
-    def buildkit_socket(self) -> str | None:
+    def forwarded_buildkit(self) -> str | None:
+        """colima 0.8.3 and later forward the VM's /run/buildkit/buildkitd.sock to ~/.colima/P/buildkitd.sock."""
         d = self.profile_dir()
-        return os.path.join(d, "buildkitd.sock") if d else None
+        p = os.path.join(d, "buildkitd.sock") if d else None
+        return p if p and self.host.lexists(p) else None
 
     def mounts(self) -> list[str]:
         from .rancher_desktop import lima_yaml_mounts

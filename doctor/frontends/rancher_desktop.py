@@ -20,8 +20,6 @@ TOOLS = ("nerdctl", "docker", "docker-compose", "docker-buildx", "docker-credent
          "docker-credential-none", "docker-credential-pass", "docker-credential-secretservice",
          "docker-credential-osxkeychain", "helm", "kubectl", "kuberlr", "rdctl", "spin")
 K3S_SOCKET = "/run/k3s/containerd/containerd.sock"
-BUILDKITD_CONF = "/etc/conf.d/buildkitd"
-NOT_RUNNING = "Rancher Desktop is not running. Please start Rancher Desktop to use nerdctl"
 
 
 class RancherDesktop(Frontend):

@@ -65,6 +65,8 @@ class Host:
         self._memo_locks: dict[Any, threading.Lock] = {}
         self._memo_guard = threading.Lock()
         self._prefixes = self._as_given_prefixes()
+        # every path this Host looked at, when recording (the build backend's preflight cache validates on them)
+        self.touched: set[str] | None = None
         self.mode, self.frontend = self._decide()
 
     def fresh(self) -> "Host":
@@ -192,11 +194,14 @@ class Host:
         XDG_* variables and PATH are used as given."""
         s = os.fspath(logical)
         if not self.rooted or not os.path.isabs(s) or self.is_user_path(s):
-            return s
-        root = str(self.root)
-        if s == root or s.startswith(root.rstrip("/") + "/"):
-            return s  # already resolved
-        return os.path.join(root, s.lstrip("/"))
+            r = s
+        elif s == str(self.root) or s.startswith(str(self.root).rstrip("/") + "/"):
+            r = s  # already resolved
+        else:
+            r = os.path.join(str(self.root), s.lstrip("/"))
+        if self.touched is not None:
+            self.touched.add(r)
+        return r
 
     def show(self, logical: str) -> str:
         r = self.resolve(logical)
@@ -283,7 +288,11 @@ class Host:
             return name if self.is_executable(name) else None
         for d in path if path is not None else self.path_entries():
             cand = os.path.join(d, name)
+            if self.touched is not None and path is None:
+                self.touched.add(d)  # a PATH directory's mtime changes when a tool appears or goes
             if os.path.isfile(cand) and os.access(cand, os.X_OK):
+                if self.touched is not None and path is None:
+                    self.touched.add(cand)
                 return cand
         return None
 

@@ -88,8 +88,11 @@ class Outcome:
         return f"`{cmd}` could not run: {self.detail}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"argv": self.argv, "outcome": self.kind, "exit_code": self.exit_code,
-                "output": truncate(self.output, 4000), "where": self.where}
+        d: dict[str, Any] = {"argv": self.argv, "outcome": self.kind, "exit_code": self.exit_code,
+                             "output": truncate(self.output, 4000), "where": self.where}
+        if self.truncated:
+            d["output_truncated"] = True  # the tool printed more than is kept
+        return d
 
 
 def last_line(text: str) -> str:

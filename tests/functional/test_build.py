@@ -142,8 +142,12 @@ def test_preflight_is_cached_then_rerun_on_known_failure(bhost):
     assert n > 0
     assert bhost.doctor("build", "--mode", "rootful", str(bhost.ctx), env=env).returncode == 0
     assert len(bhost.calls("buildctl")) == n  # cached: no probe at all
-    # a changed input (a new buildkitd.toml) invalidates the cache
+    # a file the preflight never read (buildkitd.toml is not part of it) leaves the cached pass alone...
     bhost.write("/etc/buildkit/buildkitd.toml", "[worker.oci]\nenabled = false\n")
+    bhost.doctor("build", "--mode", "rootful", str(bhost.ctx), env=env)
+    assert len(bhost.calls("buildctl")) == n
+    # ...and a change to one it read (nerdctl.toml decides containerd's address) invalidates it
+    bhost.write("/etc/nerdctl/nerdctl.toml", 'namespace = "k8s.io"\n')
     bhost.doctor("build", "--mode", "rootful", str(bhost.ctx), env=env)
     assert len(bhost.calls("buildctl")) > n
     # a corrupt cache is a miss, not a crash

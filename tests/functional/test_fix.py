@@ -7,7 +7,7 @@ import time
 import pytest
 
 from harness import validate
-from test_edits import BUILDKITD
+from harness import BUILDKITD
 
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 TOML = "/etc/buildkit/buildkitd.toml"

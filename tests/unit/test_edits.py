@@ -2,27 +2,13 @@
 import tomllib
 
 import pytest
+
+from harness import BUILDKITD
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nerdctl_doctor.fixes.edits import EDITORS, RD_END, RD_START, EditError
 
-BUILDKITD = """# buildkitd.toml for the team -- keep the mirror!
-debug = true
-
-[registry."docker.io"]
-  mirrors = ["mirror.example.com"]  # our pull-through cache
-
-[worker.oci]
-  enabled = true # default
-  gc = true
-  gckeepstorage = 9000
-
-[[worker.oci.gcpolicy]]
-  keepBytes = 512000000
-  keepDuration = 172800
-  filters = [ "type==source.local", "type==exec.cachemount"]
-"""
 
 
 def test_containerd_worker_fix_changes_only_worker_keys():

@@ -23,7 +23,7 @@ def make_app(sb, scenario, size_check=True, **kw):
     mode = scenarios.SCENARIOS[scenario](sb)
     host = sb.host(mode=mode)
     checks = load_checks()
-    return DoctorApp(host, checks, animate=kw.pop("animate", False), **kw)
+    return DoctorApp(host, checks, spinner=kw.pop("spinner", False), **kw)
 
 
 async def settle(pilot, app, timeout=20.0):

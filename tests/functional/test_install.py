@@ -135,3 +135,15 @@ def test_closed_stdout_keeps_the_diagnosis_exit_code(sandbox, mode):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 1, err
     assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_the_installed_package_type_checks(venv, tmp_path):
+    """mypy against what ships (the wheel installed in a fresh venv), with the stubs of its dependencies."""
+    cp = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "types-PyYAML", "types-psutil"],
+                        capture_output=True, text=True, timeout=600)
+    assert cp.returncode == 0, cp.stderr[-2000:]
+    cp = subprocess.run([sys.executable, "-m", "mypy", "-p", "nerdctl_doctor", "--python-executable",
+                         str(venv / "bin" / "python"), "--config-file", str(REPO / "pyproject.toml"),
+                         "--cache-dir", str(tmp_path / "mypy-cache")], capture_output=True, text=True, timeout=600,
+                        cwd=tmp_path)
+    assert cp.returncode == 0, cp.stdout[-4000:]

@@ -23,7 +23,12 @@ def modules() -> dict[str, set[str]]:
             name = ".".join([PACKAGES[top], *parts])
             pkg = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
             found: set[str] = set()
-            for node in ast.walk(ast.parse(path.read_text())):
+            tree = ast.parse(path.read_text())
+            typing_only = {id(n) for branch in ast.walk(tree) if isinstance(branch, ast.If)
+                           and getattr(branch.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(branch)}
+            for node in ast.walk(tree):
+                if id(node) in typing_only:
+                    continue  # imports for type checking only: nothing is loaded at run time
                 if isinstance(node, ast.Import):
                     found |= {a.name for a in node.names}
                 elif isinstance(node, ast.ImportFrom):

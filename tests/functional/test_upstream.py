@@ -17,7 +17,7 @@ import pytest
 
 from harness import STANDINS, Sandbox
 
-UPSTREAM = Path(__file__).parent / "upstream" / "buildkit-v0.32.2"
+UPSTREAM = Path(__file__).parent.parent / "upstream" / "buildkit-v0.32.2"
 UUID = "f31c8d45-cc9e-4656-a3bc-a9cf39d6e0ca"
 
 
