@@ -14,15 +14,17 @@ import os
 import re
 import shlex
 import threading
-import tomllib
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config,
                      nerdctl_version, physical_address, runtime_dir)
 from ..fixes import buildkit as fixes
-from ..host import Host, HostFileError, Outcome, unix_path
+from ..host.files import HostFileError, unix_path
 from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr
+
+if TYPE_CHECKING:
+    from ..host import Host, Outcome
 
 MIN_BUILDCTL = (0, 10, 0)
 LABEL = "org.mobyproject.buildkit.worker."
@@ -504,7 +506,7 @@ def configure_fix(host) -> Fix:
 # --------------------------------------------------------------------------- config
 
 
-def _line_col(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None]:
+def _line_col(exc: Exception) -> tuple[int | None, int | None]:
     m = re.search(r"line (\d+), column (\d+)", str(exc))
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
@@ -583,6 +585,8 @@ def buildkit_config(host: Host, deps: Deps) -> Result:
                                f"{' — runc is on PATH' if runc else ''}; containerd worker in namespace `buildkit`)",
                                evidence=ev)
         return Result.error(f"cannot read {path}: {exc}", evidence=ev)
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -792,6 +796,8 @@ def oci_enabled(host, flags: dict) -> tuple[bool, str]:
         else:
             path = "/etc/buildkit/buildkitd.toml"
     if path and v is None:
+        import tomllib
+
         try:
             data = tomllib.loads(host.read_text(path))
             oci = (data.get("worker") or {}).get("oci") or {}

@@ -3,12 +3,15 @@ the containerd runtime."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.colima import Colima
-from ..host import Host
+
 from ..model import Deps, Result, check
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 
 def colima(host) -> Colima:

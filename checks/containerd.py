@@ -1,11 +1,14 @@
 """containerd: the socket nerdctl will use (rootless through RootlessKit) and the target namespace in it."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..facts import K3S_SOCKET, containerd_server, containerd_target
-from ..host import Host
+
 from ..model import Deps, Result, check
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 ROOTFUL_SOCKET = "/run/containerd/containerd.sock"
 

@@ -3,98 +3,21 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..facts import K3S_SOCKET, containerd_target, nerdctl_toml_path
 from ..fixes import nerdctl as fixes
-from ..host import Host, HostFileError
+from ..host.files import HostFileError
+from ..kubeconfig import LOADERS, kubeconfig_files, load_kubeconfig, product, product_from_location
 from ..model import Deps, Fix, Result, check
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 MICROK8S_SOCKET = "/var/snap/microk8s/common/run/containerd.sock"
 KUBEADM_SOCKET = "/run/containerd/containerd.sock"
 NOT_LOADED = ("Tilt does not load skips_local_docker images into {p} nodes: their kubelet's containerd runs inside "
               "the node container or VM, never the host's")
-
-
-def kubeconfig_files(host) -> list[str]:
-    env = host.getenv("KUBECONFIG")
-    if env:
-        return [p for p in env.split(os.pathsep) if p]
-    return [os.path.join(host.home, ".kube", "config")] if host.home else []
-
-
-def load_kubeconfig(host) -> tuple[dict | None, list[str], str]:
-    """Merged like kubectl: the first file to set a value wins. (merged, files read, error)."""
-    import yaml
-
-    merged: dict[str, Any] = {"current-context": None, "contexts": {}, "clusters": {}}
-    read: list[str] = []
-    for p in kubeconfig_files(host):
-        try:
-            text = host.read_text(p)
-        except HostFileError as exc:
-            if exc.reason == "missing":
-                continue
-            return None, read, str(exc)
-        try:
-            data = yaml.safe_load(text)
-        except RecursionError:
-            return None, read, f"{p} is nested too deeply to be a kubeconfig"
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            return None, read, f"{p} is malformed YAML{where}"
-        read.append(p)
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            return None, read, f"{p} is not a kubeconfig (not a mapping)"
-        if not merged["current-context"] and isinstance(data.get("current-context"), str):
-            merged["current-context"] = data["current-context"]
-        for kind, key in (("contexts", "context"), ("clusters", "cluster")):
-            for item in data.get(kind) or []:
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    value = item.get(key)
-                    entry = dict(value) if isinstance(value, dict) else {}
-                    entry["_file"] = p
-                    merged[kind].setdefault(item["name"], entry)
-    if not read:
-        return None, read, ""
-    return merged, read, ""
-
-
-def product(cluster: str) -> str | None:
-    """Tilt's cluster product from the context's cluster field (UPSTREAM.md section 7), prefixes in Tilt's order."""
-    for prefix, prod in (("minikube", "minikube"), ("docker-for-desktop-cluster", "docker-desktop"),
-                         ("docker-desktop", "docker-desktop"), ("gke", "gke")):
-        if cluster.startswith(prefix):
-            return prod
-    if cluster.startswith("arn:aws:eks:") or cluster.endswith(".eksctl.io"):
-        return "eks"
-    if cluster == "kind" or cluster.startswith("kind-"):
-        return "kind"
-    for prefix, prod in (("microk8s", "microk8s"), ("api-crc-testing", "crc"), ("krucible-", "krucible"),
-                         ("k3d-", "k3d"), ("rancher-desktop", "rancher-desktop"), ("colima", "colima")):
-        if cluster.startswith(prefix):
-            return prod
-    return "orbstack" if cluster == "orbstack" else None
-
-
-def product_from_location(host, cluster: dict, context_file: str | None) -> str | None:
-    """Tilt's fallback: where the kubeconfig entry came from."""
-    home = host.home or "/nonexistent"
-    f = context_file or ""
-    if f.startswith(os.path.join(home, ".config", "k3d", "")):
-        return "k3d"
-    ca = cluster.get("certificate-authority")
-    if isinstance(ca, str) and ca.startswith(os.path.join(home, ".minikube", "")):
-        return "minikube"
-    if os.path.basename(f).startswith("kind-config-"):
-        return "kind"
-    return None
-
-
-LOADERS = {"kind": "kind", "k3d": "k3d", "minikube": "minikube"}
 
 
 def kubeadm_endpoint(host) -> str | None:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.lima import Lima
-from ..host import Host, HostFileError
+from ..host.files import HostFileError
 from ..model import Deps, Result, check
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 
 def lima(host) -> Lima:

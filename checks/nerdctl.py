@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..facts import TOML_KEYS_SINCE, nerdctl_config
 from ..frontends import VM_FRONTENDS
-from ..host import Host
+
 from ..model import Deps, Result, check
 from ._util import read_version, vstr
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 MIN_VERSION = (0, 18, 0)
 WHY_127 = "Tilt's custom_build fails with `exit status 127` (command not found on Tilt's PATH)"

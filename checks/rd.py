@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
 from ..frontends.rancher_desktop import RancherDesktop, settings_engine
-from ..host import Host, HostFileError
+from ..host.files import HostFileError
 from ..model import Deps, Result, check
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 MARK_START = "### MANAGED BY RANCHER DESKTOP START (DO NOT EDIT)"
 MARK_END = "### MANAGED BY RANCHER DESKTOP END (DO NOT EDIT)"

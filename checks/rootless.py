@@ -3,11 +3,14 @@ this distribution."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from ..facts import rootlesskit_state_dir
-from ..host import Host, HostFileError
+from ..host.files import HostFileError
 from ..model import Deps, Result, check
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 NETWORK_DRIVERS = ("slirp4netns", "vpnkit", "gvisor-tap-vsock", "pasta")
 

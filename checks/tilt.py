@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-from ..host import Host
+
 from ..model import Deps, Result, check
 from ._util import read_version, vstr
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 MIN_ENV = (0, 33, 5)  # custom_build(env=, dir=)
 

@@ -3,7 +3,7 @@ steps (SPEC section 3): root causes before the failures they explain, each fail/
 step."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .model import STATUS_ORDER, Check, CheckRun, Fix, Status

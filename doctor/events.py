@@ -1,7 +1,7 @@
 """Typed events: what the runner and the fix applier report, and what every view (text, JSON, TUI) renders."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import dataclass
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field
-from typing import Any
+from .records import dataclass, field
+from typing import Any, TYPE_CHECKING
 
-from .host import Host, HostFileError, unix_path
+from .host.files import HostFileError, unix_path
+
+if TYPE_CHECKING:
+    from .host import Host
 
 NERDCTL_DEFAULTS = {
     "address": "/run/containerd/containerd.sock",
@@ -84,6 +86,8 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
                           "namespace": {"value": NERDCTL_DEFAULTS["namespace"], "source": "default"},
                           "snapshotter": {"value": NERDCTL_DEFAULTS["snapshotter"], "source": "default"}}
             return cfg
+        import tomllib
+
         path, how = nerdctl_toml_path(host)
         cfg = NerdctlConfig(path, how)
         if path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:
@@ -32,63 +31,91 @@ class Status(str, enum.Enum):
 STATUS_ORDER = (Status.OK, Status.WARN, Status.FAIL, Status.SKIP, Status.ERROR)
 
 
+# --------------------------------------------------------------------------- records
+# Plain slotted classes rather than dataclasses: the model is imported on every start, and dataclasses (with the
+# inspect module it pulls in) costs a third of the start-up budget.
+
+
+class _Record:
+    __slots__: tuple[str, ...] = ()
+    _frozen = True
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *(_hashable(getattr(self, f)) for f in self.__slots__)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen and hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return tuple(_hashable(x) for x in v)
+    return v
+
+
 # --------------------------------------------------------------------------- steps
 
 
-@dataclass(frozen=True)
-class RunStep:
+class RunStep(_Record):
     """Run a program: argv only, never a shell string."""
 
-    argv: Sequence[str]
-    env: Mapping[str, str] = field(default_factory=dict)
-    privileged: bool = False
-    kind: str = field(default="run", init=False)
+    __slots__ = ("argv", "env", "privileged")
+    kind = "run"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "argv", tuple(self.argv))
-        object.__setattr__(self, "env", dict(self.env))
-
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, privileged: bool = False) -> None:
+        self.argv: tuple[str, ...] = tuple(argv)
+        self.env: dict[str, str] = dict(env or {})
+        self.privileged = privileged
 
 
-@dataclass(frozen=True)
-class EditStep:
+class EditStep(_Record):
     """Change one file. ``editor`` names a registered edit function (fixes/edits.py) that maps the file's
     current text (None when absent) to the new text; ``params`` are its arguments. The diff is always computed
     from the file as it is when it is shown or applied, never stored."""
 
-    path: str  # logical path, as the diagnosed system names it
-    editor: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    privileged: bool = False
-    kind: str = field(default="edit", init=False)
+    __slots__ = ("path", "editor", "params", "privileged")
+    kind = "edit"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", dict(self.params))
+    def __init__(self, path: str, editor: str, params: Mapping[str, Any] | None = None,
+                 privileged: bool = False) -> None:
+        self.path = path  # logical path, as the diagnosed system names it
+        self.editor = editor
+        self.params: dict[str, Any] = dict(params or {})
+        self.privileged = privileged
 
 
-@dataclass(frozen=True)
-class AdviceStep:
+class AdviceStep(_Record):
     """What only a person can do."""
 
-    text: str
-    kind: str = field(default="advice", init=False)
-    privileged: bool = False
+    __slots__ = ("text",)
+    kind = "advice"
+    privileged = False
 
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 Step = RunStep | EditStep | AdviceStep
 
 
-@dataclass(frozen=True)
-class Fix:
-    id: str
-    title: str
-    steps: Sequence[Step]
-    rechecks: Sequence[str] = ()  # check ids to run again after applying; empty = the offering check
+class Fix(_Record):
+    __slots__ = ("id", "title", "steps", "rechecks")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "steps", tuple(self.steps))
-        object.__setattr__(self, "rechecks", tuple(self.rechecks))
+    def __init__(self, id: str, title: str, steps: Sequence[Step], rechecks: Sequence[str] = ()) -> None:
+        self.id = id
+        self.title = title
+        self.steps: tuple[Step, ...] = tuple(steps)
+        self.rechecks: tuple[str, ...] = tuple(rechecks)  # check ids to run again; empty = the offering check
 
     @property
     def privileged(self) -> bool:
@@ -103,18 +130,23 @@ class Fix:
 # --------------------------------------------------------------------------- results
 
 
-@dataclass
-class Result:
-    status: Status
-    summary: str
-    details: str = ""
-    evidence: dict[str, Any] = field(default_factory=dict)
-    fixes: list[Fix] = field(default_factory=list)
-    # What a person should do when no fix can (one line, specific to this platform): for the next steps.
-    action: str = ""
+class Result(_Record):
+    """What a check found. Mutable (the runner and reports may add details)."""
 
-    def __post_init__(self) -> None:
-        self.status = Status(self.status)
+    __slots__ = ("status", "summary", "details", "evidence", "fixes", "action")
+    _frozen = False
+
+    def __init__(self, status: Status | str, summary: str, details: str = "",
+                 evidence: dict[str, Any] | None = None, fixes: list[Fix] | None = None, action: str = "") -> None:
+        self.status = Status(status)
+        self.summary = summary
+        self.details = details
+        self.evidence: dict[str, Any] = evidence if evidence is not None else {}
+        self.fixes: list[Fix] = list(fixes or [])
+        # What a person should do when no fix can (one line, specific to this platform): for the next steps.
+        self.action = action
+
+    __hash__ = None  # type: ignore[assignment]
 
     # Short constructors: Result.ok("...", evidence=...)
     @classmethod
@@ -142,29 +174,30 @@ Deps = Mapping[str, Result]  # the results of a check's prerequisites, by id
 CheckFunc = Callable[["Host", Deps], Result]
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(_Record):
     """A registered check. ``func(host, deps)`` gets the Host and the results of its prerequisites (by id)
     and returns a Result. It must not print, prompt or exit."""
 
-    id: str
-    category: str
-    title: str
-    func: CheckFunc
-    requires: tuple[str, ...] = ()
-    source: str = "builtin"
+    __slots__ = ("id", "category", "title", "func", "requires", "source")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "requires", tuple(self.requires))
+    def __init__(self, id: str, category: str, title: str, func: CheckFunc, requires: Sequence[str] = (),
+                 source: str = "builtin") -> None:
+        self.id = id
+        self.category = category
+        self.title = title
+        self.func = func
+        self.requires: tuple[str, ...] = tuple(requires)
+        self.source = source
 
-    def run(self, host: Any, deps: Mapping[str, Result]) -> Result:
+    def run(self, host: "Host", deps: Deps) -> Result:
         result = self.func(host, deps)
         if not isinstance(result, Result):
             raise TypeError(f"check {self.id} returned {type(result).__name__}, not Result")
         return result
 
 
-def check(id: str, *, category: str | None = None, title: str, requires: Sequence[str] = ()) -> Callable[[CheckFunc], Check]:
+def check(id: str, *, category: str | None = None, title: str,
+          requires: Sequence[str] = ()) -> Callable[[CheckFunc], Check]:
     """Decorator: turn ``def f(host, deps) -> Result`` into a Check."""
 
     def wrap(func: CheckFunc) -> Check:
@@ -173,14 +206,18 @@ def check(id: str, *, category: str | None = None, title: str, requires: Sequenc
     return wrap
 
 
-@dataclass
-class CheckRun:
+class CheckRun(_Record):
     """A check's result as the runner delivers it."""
 
-    check: Check
-    result: Result
-    duration_ms: int = 0
+    __slots__ = ("check", "result", "duration_ms")
+    _frozen = False
 
+    def __init__(self, check: Check, result: Result, duration_ms: int = 0) -> None:
+        self.check = check
+        self.result = result
+        self.duration_ms = duration_ms
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def jsonable(value: Any, _depth: int = 0) -> Any:

@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import types
-from dataclasses import dataclass
+from .records import dataclass
 from typing import Any, Iterable
 
 from .model import Check, Result

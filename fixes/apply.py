@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from ..records import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..events import FixEvent, Rechecked, StepDone, StepOutput, StepReport, StepStarted

@@ -3,7 +3,7 @@ the area modules (buildkit.py, nerdctl.py, frontends.py) turn a spec and the par
 Fix; an unknown id or recheck is an error when the checks load (registry.validate_fixes)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import dataclass
 from typing import Sequence
 
 from ..model import Fix, Step

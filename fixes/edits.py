@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable
 
-from ..host import HostFileError
+from ..host.files import HostFileError
 
 Editor = Callable[[str | None, dict], str]
 EDITORS: dict[str, Editor] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
 
 def target(host: "Host") -> tuple[str, str, str] | None:
     """(product, cluster name, loader path) when the current context is kind, k3d or minikube with its CLI."""
-    from ..checks.kube import LOADERS, load_kubeconfig, product, product_from_location
+    from ..kubeconfig import LOADERS, load_kubeconfig, product, product_from_location
 
     merged, _files, error = load_kubeconfig(host)
     if error or not merged or not merged.get("current-context"):
@@ -41,6 +40,8 @@ def load(host: "Host", nerdctl_prefix: list[str], ref: str) -> tuple[bool, str]:
     if t is None:
         return True, ""
     prod, name, cli = t
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="nerdctl-doctor-") as d:
         archive = os.path.join(d, "image.tar")
         save = host.run_streaming([*nerdctl_prefix, "save", "-o", archive, ref], _echo, timeout=1800)

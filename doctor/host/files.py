@@ -19,6 +19,17 @@ class HostFileError(Exception):
         super().__init__(f"{path}: {reason.replace('-', ' ')}{': ' + detail if detail else ''}")
 
 
+def unix_path(address: str) -> str | None:
+    """The filesystem path of a unix socket address (``unix:///p``, ``unix:/p`` or a bare path), else None."""
+    if address.startswith("unix://"):
+        return address[len("unix://"):]
+    if address.startswith("unix:"):
+        return address[len("unix:"):]
+    if "://" in address:
+        return None
+    return address
+
+
 def kind_of(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
 from typing import IO, Any, Callable, Mapping, Sequence
 
 OUTPUT_LIMIT = 1 << 20  # what is kept of a tool's stdout (and of its stderr); the rest is read and dropped
@@ -53,19 +52,18 @@ def signal_group(proc: "subprocess.Popen[bytes]", sig: int) -> None:
             pass
 
 
-@dataclass
 class Outcome:
-    """What running a program came to. ``kind``: exited, not-found, not-executable, timeout, error."""
+    """What running a program came to. ``kind``: exited, not-found, not-executable, timeout, error. ``where``:
+    local, or the front-end whose VM ran it."""
 
-    argv: list[str]
-    kind: str
-    exit_code: int | None = None
-    stdout: str = ""
-    stderr: str = ""
-    duration_ms: int = 0
-    where: str = "local"  # or the front-end whose VM ran it
-    detail: str = ""
-    truncated: bool = False
+    def __init__(self, argv: list[str], kind: str, exit_code: int | None = None, stdout: str = "", stderr: str = "",
+                 duration_ms: int = 0, where: str = "local", detail: str = "", truncated: bool = False) -> None:
+        self.argv, self.kind, self.exit_code = argv, kind, exit_code
+        self.stdout, self.stderr, self.duration_ms = stdout, stderr, duration_ms
+        self.where, self.detail, self.truncated = where, detail, truncated
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.argv!r}, {self.kind!r}, exit_code={self.exit_code!r})"
 
     @property
     def ok(self) -> bool:
@@ -150,8 +148,13 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float, i
                 proc.stdin.close()
             except OSError:
                 pass
+        # Wait on the readers: they end the moment the program closes its output, without the polling sleeps of
+        # Popen.wait(timeout=...), which cost short tools up to half their run time again.
+        deadline = start + timeout
+        for t in readers:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
         try:
-            proc.wait(timeout=timeout)
+            proc.wait(timeout=max(0.01, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             signal_group(proc, signal.SIGKILL)
             try:
@@ -159,8 +162,6 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float, i
             except subprocess.TimeoutExpired:
                 pass
             return Outcome(shown, "timeout", duration_ms=int((time.monotonic() - start) * 1000), where=where)
-        for t in readers:  # a grandchild may hold the pipes open: do not wait for it beyond the deadline
-            t.join(timeout=max(0.05, timeout - (time.monotonic() - start)))
     except BaseException:  # interrupted: the program must not outlive the doctor
         signal_group(proc, signal.SIGKILL)
         raise

@@ -5,32 +5,16 @@ import errno
 import os
 import socket
 import stat
-from dataclasses import dataclass
 from typing import Any
 
-from .files import kind_of
+from .files import kind_of, unix_path  # noqa: F401 - unix_path re-exported
 
 
-def unix_path(address: str) -> str | None:
-    """The filesystem path of a unix socket address (``unix:///p``, ``unix:/p`` or a bare path), else None."""
-    if address.startswith("unix://"):
-        return address[len("unix://"):]
-    if address.startswith("unix:"):
-        return address[len("unix:"):]
-    if "://" in address:
-        return None
-    return address
-
-
-@dataclass
 class SocketProbe:
     """``outcome``: missing, not-a-socket, refused, permission-denied, timeout, answered, error."""
 
-    address: str
-    path: str
-    resolved: str
-    outcome: str
-    detail: str = ""
+    def __init__(self, address: str, path: str, resolved: str, outcome: str, detail: str = "") -> None:
+        self.address, self.path, self.resolved, self.outcome, self.detail = address, path, resolved, outcome, detail
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"address": self.address, "path": self.path, "outcome": self.outcome}

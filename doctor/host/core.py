@@ -1,0 +1,474 @@
+"""The Host: the one object through which the doctor touches the diagnosed system.
+
+Environment, files under ``--root`` (files.py), subprocesses with a timeout (procs.py), unix sockets
+(sockets.py), processes from ``<root>/proc`` and the front-end that runs nerdctl all go through here, so every
+check is a plain function of a Host and can be tested with a built one. Diagnosis through a Host never writes.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from . import procs
+from .files import READ_LIMIT, HostFileError, read_bounded, unix_path
+from .procs import Outcome
+from .sockets import SocketProbe
+
+if TYPE_CHECKING:
+    from ..frontends import Frontend
+
+MODES = ("auto", "rootful", "rootless", "vm")
+DEFAULT_NAMESPACE = "k8s.io"
+XDG_VARS = ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+
+
+
+class ProcInfo:
+    """A process of the diagnosed system (a plain class: start-up cost matters on this path)."""
+
+    __slots__ = ("pid", "name", "cmdline", "uid")
+
+    def __init__(self, pid: int, name: str, cmdline: list[str], uid: int | None = None) -> None:
+        self.pid, self.name, self.cmdline, self.uid = pid, name, cmdline, uid
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pid": self.pid, "name": self.name, "cmdline": self.cmdline, "uid": self.uid}
+
+
+class Host:
+    """Everything the doctor knows about, and may touch on, the system being diagnosed."""
+
+    def __init__(self, root: str | os.PathLike[str] = "/", env: Mapping[str, str] | None = None,
+                 mode: str = "auto", namespace: str | None = None, timeout: float = 5.0, euid: int | None = None,
+                 flags: Mapping[str, str | None] | None = None, frontend: str = "auto",
+                 platform: str | None = None) -> None:
+        self.env: dict[str, str] = dict(os.environ if env is None else env)
+        # nerdctl flags the modelled command line carries (the build backend's --address, --buildkit-host)
+        self.flags: dict[str, str | None] = dict(flags or {})
+        self.root = os.path.abspath(root)
+        self.timeout = float(timeout)
+        self.euid = os.geteuid() if euid is None else euid
+        self.namespace = namespace or DEFAULT_NAMESPACE
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.requested_mode = mode
+        self.requested_frontend = frontend
+        self.platform = platform or self.env.get("NERDCTL_DOCTOR_PLATFORM") or (
+            "darwin" if sys.platform == "darwin" else "linux")
+        self._memo: dict[Any, Any] = {}
+        self._memo_locks: dict[Any, threading.Lock] = {}
+        self._memo_guard = threading.Lock()
+        self._prefixes = self._as_given_prefixes()
+        # every path this Host looked at, when recording (the build backend's preflight cache validates on them)
+        self.touched: set[str] | None = None
+        self.mode, self.frontend = self._decide()
+
+    def fresh(self) -> "Host":
+        """The same host with nothing remembered: for re-running checks after a fix or on request."""
+        return Host(root=self.root, env=self.env, mode=self.requested_mode, namespace=self.namespace,
+                    timeout=self.timeout, euid=self.euid, flags=self.flags, frontend=self.requested_frontend,
+                    platform=self.platform)
+
+    def _decide(self) -> "tuple[str, Frontend]":
+        from ..frontends import Frontend, get, wrapper_of
+
+        wrapper = wrapper_of(self) if self.requested_mode in ("auto", "vm") else None
+        if self.requested_frontend != "auto" and self.requested_mode in ("auto", "vm"):
+            return "vm", get(self, self.requested_frontend)
+        if self.requested_mode == "vm":
+            return "vm", (wrapper or get(self, "rancher-desktop").__class__)(self)
+        if self.requested_mode == "auto" and wrapper is not None:
+            return "vm", wrapper(self)
+        if self.requested_mode == "auto" and self.platform == "darwin":
+            # macOS runs no containerd: nerdctl works only through a VM front-end, so an installed one is the
+            # set-up to diagnose even while its wrapper is off PATH
+            from ..frontends import VM_FRONTENDS
+
+            for cls in VM_FRONTENDS.values():
+                if cls(self).installed():
+                    return "vm", cls(self)
+        mode = self.requested_mode if self.requested_mode != "auto" else ("rootless" if self.euid != 0 else "rootful")
+        return mode, Frontend(self)
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def rooted(self) -> bool:
+        return self.root != "/"
+
+    @property
+    def rootless(self) -> bool:
+        return self.mode == "rootless"
+
+    @property
+    def vm(self) -> bool:
+        return self.mode == "vm"
+
+    def getenv(self, name: str) -> str | None:
+        return self.env.get(name)
+
+    @property
+    def home(self) -> str | None:
+        return self.env.get("HOME") or None
+
+    def config_home(self) -> str | None:
+        return self.env.get("XDG_CONFIG_HOME") or (os.path.join(self.home, ".config") if self.home else None)
+
+    def data_home(self) -> str | None:
+        return self.env.get("XDG_DATA_HOME") or (os.path.join(self.home, ".local", "share") if self.home else None)
+
+    def state_home(self) -> str | None:
+        return self.env.get("XDG_STATE_HOME") or (os.path.join(self.home, ".local", "state") if self.home else None)
+
+    def cache_home(self) -> str | None:
+        return self.env.get("XDG_CACHE_HOME") or (os.path.join(self.home, ".cache") if self.home else None)
+
+    @property
+    def user(self) -> str:
+        u = self.env.get("USER") or self.env.get("LOGNAME")
+        if u:
+            return u
+        try:
+            import pwd
+
+            return pwd.getpwuid(self.euid).pw_name
+        except (KeyError, ImportError):
+            return str(self.euid)
+
+    def distro(self) -> dict[str, str]:
+        """{"id", "version", "name", "like", "codename"} from the diagnosed root's os-release (bounded read)."""
+
+        def compute() -> dict[str, str]:
+            info = {"id": "", "version": "", "name": "", "like": "", "codename": ""}
+            if self.platform == "darwin":
+                return {**info, "id": "macos", "name": "macOS"}
+            for p in ("/etc/os-release", "/usr/lib/os-release"):
+                try:
+                    text = self.read_text(p, limit=64 << 10)
+                except HostFileError:
+                    continue
+                kv = parse_os_release(text)
+                return {"id": kv.get("ID", "").lower(), "version": kv.get("VERSION_ID", ""),
+                        "name": kv.get("NAME", ""), "like": kv.get("ID_LIKE", "").lower(),
+                        "codename": kv.get("VERSION_CODENAME", "")}
+            return info
+
+        return self.memo(("distro",), compute)
+
+    def distro_label(self) -> str:
+        d = self.distro()
+        return " ".join(x for x in (d["id"], d["version"]) if x) or "unknown"
+
+    # ------------------------------------------------------------------ paths
+    def _as_given_prefixes(self) -> list[str]:
+        pre = []
+        for name in ("HOME",) + XDG_VARS:
+            v = self.env.get(name)
+            if v and os.path.isabs(v):
+                pre.append(os.path.normpath(v))
+        for d in self.path_entries():
+            if os.path.isabs(d):
+                pre.append(os.path.normpath(d))
+        return sorted({p.rstrip("/") for p in pre if p != "/"})
+
+    def is_user_path(self, logical: str) -> bool:
+        p = os.path.normpath(logical)
+        # walk up the path's ancestors: linear in its depth, not in the number of PATH entries
+        prefixes = set(self._prefixes)
+        cur = p
+        while True:
+            if cur in prefixes:
+                return True
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                return False
+            cur = parent
+
+    def resolve(self, logical: str | os.PathLike[str]) -> str:
+        """The path to open for a logical path: system paths are joined under --root; paths under HOME, the
+        XDG_* variables and PATH are used as given."""
+        s = os.fspath(logical)
+        if not self.rooted or not os.path.isabs(s) or self.is_user_path(s):
+            r = s
+        elif s == self.root or s.startswith(self.root.rstrip("/") + "/"):
+            r = s  # already resolved
+        else:
+            r = os.path.join(self.root, s.lstrip("/"))
+        if self.touched is not None:
+            self.touched.add(r)
+        return r
+
+    def show(self, logical: str) -> str:
+        r = self.resolve(logical)
+        return logical if r == logical else f"{logical} (at {r})"
+
+    def exists(self, logical: str) -> bool:
+        return os.path.exists(self.resolve(logical))
+
+    def lexists(self, logical: str) -> bool:
+        return os.path.lexists(self.resolve(logical))
+
+    def is_dir(self, logical: str) -> bool:
+        return os.path.isdir(self.resolve(logical))
+
+    def is_executable(self, logical: str) -> bool:
+        p = self.resolve(logical)
+        return os.path.isfile(p) and os.access(p, os.X_OK)
+
+    def lstat(self, logical: str) -> os.stat_result | None:
+        try:
+            return os.lstat(self.resolve(logical))
+        except OSError:
+            return None
+
+    def stat(self, logical: str) -> os.stat_result | None:
+        try:
+            return os.stat(self.resolve(logical))
+        except OSError:
+            return None
+
+    def listdir(self, logical: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self.resolve(logical)))
+        except OSError:
+            return []
+
+    def readlink(self, logical: str) -> str | None:
+        try:
+            return os.readlink(self.resolve(logical))
+        except OSError:
+            return None
+
+    def read_bytes(self, logical: str, limit: int = READ_LIMIT) -> bytes:
+        """A regular file's bytes (at most ``limit``); HostFileError with a reason otherwise."""
+        return read_bounded(self.resolve(logical), logical, limit)
+
+    def read_text(self, logical: str, limit: int = READ_LIMIT) -> str:
+        return self.read_bytes(logical, limit).decode("utf-8", "replace")
+
+    def link_chain(self, path: str, limit: int = 16) -> list[str]:
+        """The logical targets of a symlink chain (absolute targets are followed under --root)."""
+        out: list[str] = []
+        cur = path
+        for _ in range(limit):
+            target = self.readlink(cur)
+            if target is None:
+                break
+            if not os.path.isabs(target):
+                target = os.path.normpath(os.path.join(os.path.dirname(cur), target))
+            out.append(target)
+            cur = target
+        return out
+
+    def file_state(self, logical: str) -> str:
+        """executable, not-executable, dangling-link, directory, missing, other."""
+        path = self.resolve(logical)
+        if not os.path.lexists(path):
+            return "missing"
+        if os.path.islink(path) and not os.path.exists(path):
+            return "dangling-link"
+        if os.path.isdir(path):
+            return "directory"
+        if not os.path.isfile(path):
+            return "other"
+        return "executable" if os.access(path, os.X_OK) else "not-executable"
+
+    # ------------------------------------------------------------------ PATH
+    def path_entries(self) -> list[str]:
+        return [p for p in self.env.get("PATH", "").split(os.pathsep) if p]
+
+    def which(self, name: str, path: Sequence[str] | None = None) -> str | None:
+        """The first executable regular file named ``name`` on PATH (as given, not under --root)."""
+        if "/" in name:
+            return name if self.is_executable(name) else None
+        for d in path if path is not None else self.path_entries():
+            cand = os.path.join(d, name)
+            if self.touched is not None and path is None:
+                self.touched.add(d)  # a PATH directory's mtime changes when a tool appears or goes
+            if os.path.isfile(cand) and os.access(cand, os.X_OK):
+                if self.touched is not None and path is None:
+                    self.touched.add(cand)
+                return cand
+        return None
+
+    def which_all(self, name: str, path: Sequence[str] | None = None) -> list[dict[str, str]]:
+        found = []
+        for d in path if path is not None else self.path_entries():
+            cand = os.path.join(d, name)
+            if os.path.lexists(cand):
+                found.append({"path": cand, "state": self.file_state(cand)})
+        return found
+
+    # ------------------------------------------------------------------ programs
+    def run(self, argv: Sequence[str], *, timeout: float | None = None, env: Mapping[str, str] | None = None,
+            input: bytes | str | None = None, cwd: str | None = None, where: str = "local") -> Outcome:
+        """Run a program without a shell, bounded by ``timeout`` (default --timeout). Never raises for the
+        program's sake."""
+        argv = [str(a) for a in argv]
+        if not argv:
+            return Outcome(argv, "error", detail="empty command")
+        exe = self.which(argv[0]) if "/" not in argv[0] else argv[0]
+        if exe is None:
+            return Outcome(argv, "not-found", where=where)
+        state = self.file_state(exe) if "/" in argv[0] else "executable"
+        if state != "executable":
+            return Outcome(argv, "not-executable" if state != "missing" else "not-found", where=where, detail=state)
+        full_env = dict(self.env)
+        full_env.update(env or {})
+        data = input.encode() if isinstance(input, str) else input
+        return procs.run(exe, argv, full_env, self.timeout if timeout is None else timeout, data, cwd, where)
+
+    def run_vm(self, argv: Sequence[str], *, sudo: bool | None = None, timeout: float | None = None) -> Outcome:
+        """Run ``argv`` where nerdctl's containerd lives: inside the front-end's VM in vm mode (with sudo exactly
+        where its own nerdctl uses it), else here. A VM that is not running is said, not probed."""
+        if not self.vm:
+            return self.run(argv, timeout=timeout)
+        fe = self.frontend
+        running, _ = self.memo(("vm-running", fe.name), fe.running)
+        if not running:
+            return Outcome([str(a) for a in argv], "error", where=fe.name or "vm",
+                           detail=f"{fe.label} is not running")
+        full = fe.vm_argv([str(a) for a in argv], fe.needs_sudo if sudo is None else sudo)
+        if full is None:
+            return Outcome([str(a) for a in argv], "not-found", where=fe.name or "vm", detail=fe.why_no_vm())
+        out = self.run(full, timeout=timeout, where=fe.name or "vm")
+        out.argv = full
+        return out
+
+    def run_streaming(self, argv: Sequence[str], on_line: Callable[[str], None], *, timeout: float = 600.0,
+                      env: Mapping[str, str] | None = None, inherit_terminal: bool = False) -> Outcome:
+        argv = [str(a) for a in argv]
+        exe = self.which(argv[0]) if "/" not in argv[0] else (argv[0] if self.is_executable(argv[0]) else None)
+        if exe is None:
+            return Outcome(argv, "not-found")
+        full_env = dict(self.env)
+        full_env.update(env or {})
+        return procs.run_streaming(exe, argv, full_env, on_line, timeout, inherit_terminal)
+
+    # ------------------------------------------------------------------ sockets
+    def probe_socket(self, address: str, timeout: float | None = None) -> SocketProbe:
+        from .sockets import probe
+
+        logical = unix_path(address)
+        if logical is None:
+            return SocketProbe(address, address, address, "error", "not a unix socket address")
+        return probe(address, logical, self.resolve(logical), self.timeout if timeout is None else timeout)
+
+    def same_file(self, a: str, b: str) -> bool:
+        """Do two logical paths name the same file (e.g. /var/run/x and /run/x)?"""
+        if os.path.normpath(a) == os.path.normpath(b):
+            return True
+        try:
+            sa, sb = os.stat(self.resolve(a)), os.stat(self.resolve(b))
+        except OSError:
+            return False
+        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+    # ------------------------------------------------------------------ processes
+    def processes(self, match: Callable[[ProcInfo], bool] | None = None) -> list[ProcInfo] | None:
+        """Live processes of the diagnosed system, read from <root>/proc; None when there is no /proc there.
+        Zombies and processes whose root directory is not the system's (containers) are left out."""
+        proc = self.resolve("/proc")
+        try:
+            names = [n for n in os.listdir(proc) if n.isdigit()]
+        except OSError:
+            return None
+        out = []
+        for n in names:
+            info = self._proc(proc, int(n))
+            if info is not None and (match is None or match(info)):
+                out.append(info)
+        return sorted(out, key=lambda p: p.pid)
+
+    def _proc(self, proc: str, pid: int) -> ProcInfo | None:
+        d = os.path.join(proc, str(pid))
+        try:
+            status = read_bounded(os.path.join(d, "status"), "status", 64 << 10).decode("utf-8", "replace")
+            raw = read_bounded(os.path.join(d, "cmdline"), "cmdline", 256 << 10)
+        except HostFileError:
+            return None
+        fields = dict(ln.split(":", 1) for ln in status.splitlines() if ":" in ln)
+        if fields.get("State", "").strip().startswith(("Z", "X")):
+            return None  # a zombie is not a daemon
+        try:
+            root = os.readlink(os.path.join(d, "root"))
+        except OSError:
+            root = "/"  # unreadable (not ours): assume the system's
+        if root != "/":
+            return None  # in another root: a container's process, not the diagnosed system's
+        cmdline = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+        uid = None
+        try:
+            uid = int(fields.get("Uid", "").split()[0])
+        except (ValueError, IndexError):
+            pass
+        return ProcInfo(pid, fields.get("Name", "").strip(), cmdline, uid)
+
+    def process_environ(self, pid: int) -> dict[str, str] | None:
+        try:
+            raw = read_bounded(os.path.join(self.resolve("/proc"), str(pid), "environ"), "environ", 1 << 20)
+        except HostFileError:
+            return None
+        env = {}
+        for item in raw.split(b"\0"):
+            k, sep, v = item.decode("utf-8", "replace").partition("=")
+            if sep:
+                env[k] = v
+        return env
+
+    def socket_listener(self, resolved_path: str) -> dict[str, Any] | None:
+        """The process listening on a unix socket path (only when diagnosing this very machine)."""
+        if self.rooted:
+            return None
+        try:
+            import psutil
+
+            for conn in psutil.net_connections(kind="unix"):
+                if conn.laddr == resolved_path and conn.pid:
+                    return {"pid": conn.pid}
+        except Exception:  # noqa: BLE001 - best effort
+            return None
+        return None
+
+    # ------------------------------------------------------------------ memo
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Compute a fact once per Host, even when several checks ask at once. A probe that timed out is
+        remembered as such, so dependent checks never retry it."""
+        with self._memo_guard:
+            if key in self._memo:
+                return self._memo[key]
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._memo_guard:
+                if key in self._memo:
+                    return self._memo[key]
+            value = compute()
+            with self._memo_guard:
+                self._memo[key] = value
+            return value
+
+    def describe(self) -> dict[str, Any]:
+        """The "host" block of the JSON document."""
+        return {"platform": self.platform, "distro": self.distro_label(), "mode": self.mode,
+                "frontend": self.frontend.name, "namespace": self.namespace, "root": self.root,
+                "user": self.user}
+
+
+def parse_os_release(text: str) -> dict[str, str]:
+    import shlex
+
+    out = {}
+    for line in text.splitlines()[:200]:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        k, v = line.split("=", 1)
+        try:
+            parts = shlex.split(v)
+            v = parts[0] if parts else ""
+        except ValueError:
+            v = v.strip("\"'")
+        out[k.strip()] = v[:200]
+    return out
