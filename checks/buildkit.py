@@ -147,7 +147,7 @@ def on_this_host(host: Host, address: str) -> bool:
     if not host.vm:
         return True
     fwd = host.frontend.forwarded_buildkit()
-    return bool(fwd) and address == f"unix://{fwd}"
+    return bool(fwd) and address == f"unix://{fwd}" and host.which("buildctl") is not None
 
 
 def run_buildctl(host: Host, address: str, *args: str) -> Outcome:
@@ -404,12 +404,15 @@ def buildkit_worker(host: Host, deps: Deps) -> Result:
     else:
         parts = ", ".join(f"{d['label']} {d['worker']!r} (nerdctl uses {d['nerdctl']!r})" for d in diffs)
         summary = f"containerd worker not sharable with nerdctl: {parts}"
-    return Result.warn(summary, details=cost[0].upper() + cost[1:] + ".", evidence=ev, fixes=worker_fixes(host))
+    advice = host.frontend.worker_advice(host.namespace) if host.vm else ""
+    return Result.warn(summary, details=cost[0].upper() + cost[1:] + "." + (f"\n\n{advice}" if advice else ""),
+                       evidence=ev, fixes=worker_fixes(host), action=advice.split(":")[0] if advice else "")
 
 
 def worker_fixes(host) -> list[Fix]:
     if host.vm:
-        return []
+        f = host.frontend.worker_fix(host.namespace)
+        return [f] if f else []
     if host.rootless:
         f = install_containerd_worker_fix(host)
         return [f] if f else []

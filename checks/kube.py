@@ -8,6 +8,7 @@ from typing import Any, TYPE_CHECKING
 from ..facts import K3S_SOCKET, containerd_target, nerdctl_toml_path
 from ..fixes import nerdctl as fixes
 from ..host.files import HostFileError
+from ..frontends import VM_FRONTENDS
 from ..kubeconfig import LOADERS, kubeconfig_files, load_kubeconfig, product, product_from_location
 from ..model import Deps, Fix, Result, check
 
@@ -100,24 +101,23 @@ def context(host: Host, deps: Deps) -> Result:
 
 def _visibility(host, ev, cur, cluster, prod, nerd_path) -> Result:
     kubelet = None
-    if prod == "rancher-desktop":
-        ev["kubelet_containerd"] = f"{K3S_SOCKET} inside the Rancher Desktop VM"
-        if host.vm and host.frontend.name == "rancher-desktop":
-            return _namespace_verdict(host, ev, f"context {cur} is Rancher Desktop and nerdctl is its wrapper: "
-                                                "images land in the VM's containerd")
-        return Result.fail(f"context {cur} is Rancher Desktop, whose kubelet uses the containerd inside its VM, but "
-                           "the nerdctl on PATH is not Rancher Desktop's wrapper: images land elsewhere",
-                           details="Put ~/.rd/bin first on PATH (see rd.path).", evidence=ev,
-                           action="put ~/.rd/bin first on PATH so nerdctl is Rancher Desktop's")
+    owner = next((cls for cls in VM_FRONTENDS.values() if prod in cls.kube_products), None)
+    if owner is not None:  # a front-end's own cluster: is nerdctl that front-end's wrapper, and the right VM?
+        fe = host.frontend if host.vm and isinstance(host.frontend, owner) else None
+        if fe is None:
+            label = owner(host).label
+            return Result.fail(f"context {cur} is {prod}, whose kubelet uses the containerd inside {label}, but the "
+                               f"nerdctl on PATH is not its wrapper: images land elsewhere", evidence=ev,
+                               action=f"put {prod}'s nerdctl first on PATH (see the {prod} checks)")
+        ok, why = fe.serves_cluster(cluster)
+        ev["kubelet_containerd"] = f"{fe.containerd_address} inside {fe.label}"
+        if not ok:
+            return Result.fail(f"context {cur}: {why}", evidence=ev,
+                               action=f"switch to the context of the VM nerdctl builds in, or point nerdctl at {cluster}")
+        return _namespace_verdict(host, ev, f"context {cur}: {why}")
     if prod == "microk8s":
         kubelet = MICROK8S_SOCKET
-    elif prod == "colima" and host.vm and host.frontend.name == "colima":
-        want = "colima" if host.frontend.profile() == "default" else f"colima-{host.frontend.profile()}"
-        if cluster != want:
-            return Result.fail(f"context {cur} is colima profile {cluster!r}, but nerdctl uses {want!r}: images land "
-                               "in another VM", evidence=ev, action=f"switch to context {want}, or use that profile")
-        return _namespace_verdict(host, ev, f"context {cur} is colima {want}, the VM nerdctl builds in")
-    elif prod in ("docker-desktop", "colima", "orbstack", "gke", "eks", "crc", "krucible"):
+    elif prod in ("docker-desktop", "orbstack", "gke", "eks", "crc", "krucible"):
         return Result.warn(f"context {cur} is {prod}: whether its kubelet sees nerdctl's images depends on its "
                            "runtime; nerdctl-doctor cannot tell", evidence=ev)
     elif host.exists(K3S_SOCKET) or host.exists("/etc/rancher/k3s/k3s.yaml"):

@@ -274,8 +274,8 @@ def buildkit_candidates(host) -> list[dict]:
     env = host.getenv("BUILDKIT_HOST") if (not host.vm or host.frontend.forwards_host_env()) else None
     if env:  # set-but-empty does not count: nerdctl checks for a non-empty value
         return [{"address": env, "source": "env"}]
-    forwarded = host.frontend.forwarded_buildkit() if host.vm else None
-    if forwarded:  # colima forwards the VM's rootful buildkitd socket to the host: probe it without sudo
+    forwarded = host.frontend.forwarded_buildkit() if host.vm and host.which("buildctl") else None
+    if forwarded:  # colima forwards the VM's rootful buildkitd socket to the host: probe it from here
         return [{"address": f"unix://{forwarded}", "source": "default"}]
     run = host.frontend.buildkit_run_dir if host.vm else runtime_dir(host)
     out = []

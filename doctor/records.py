@@ -3,7 +3,7 @@ and ``field(default=..., default_factory=..., init=..., repr=...)``. It exists f
 dataclasses pulls in `inspect`, which alone costs a third of SPEC's start-up budget."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, dataclass_transform
 
 _MISSING = object()
 
@@ -20,6 +20,7 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None 
     return _Field(default, default_factory, init, repr)
 
 
+@dataclass_transform(field_specifiers=(field,))
 def dataclass(cls: Any = None, *, frozen: bool = False) -> Any:
     def wrap(cls: Any) -> Any:
         specs: list[tuple[str, _Field]] = []

@@ -42,6 +42,8 @@ debug = true
   filters = [ "type==source.local", "type==exec.cachemount"]
 """
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# an interpreter every user can run (stand-ins that run as a VM's unprivileged user)
+SYSTEM_PYTHON = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), sys.executable)
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -182,12 +184,14 @@ class Sandbox:
         os.chmod(p, 0o755)
         return p
 
-    def install(self, name: str, where: str | Path | None = None, as_name: str | None = None) -> Path:
-        """Copy a stand-in from tests/standins into bin (or ``where``), bound to this interpreter."""
+    def install(self, name: str, where: str | Path | None = None, as_name: str | None = None,
+                interpreter: str | None = None) -> Path:
+        """Copy a stand-in from tests/standins into bin (or ``where``), bound to this interpreter (or
+        ``interpreter``: one any user can run, for stand-ins that run as a VM's unprivileged user)."""
         src = (STANDINS / name).read_text()
         lines = src.splitlines(keepends=True)
         if lines and lines[0].startswith("#!") and "python" in lines[0]:
-            lines[0] = f"#!{sys.executable} -IS\n"
+            lines[0] = f"#!{interpreter or sys.executable} -IS\n"
         d = self.path(str(where)) if where else self.bin
         d.mkdir(parents=True, exist_ok=True)
         p = d / (as_name or name)
@@ -341,11 +345,12 @@ class Sandbox:
 class Containerd:
     """A real containerd (Debian's package) on a socket inside a sandbox."""
 
-    def __init__(self, sandbox: Sandbox, logical_socket: str = "/run/containerd/containerd.sock") -> None:
+    def __init__(self, sandbox: Sandbox, logical_socket: str = "/run/containerd/containerd.sock",
+                 socket_path: Path | None = None, name: str = "ctd") -> None:
         self.sandbox = sandbox
         self.logical = logical_socket
-        self.socket = sandbox.path(logical_socket)
-        self.dir = sandbox.base / "ctd"
+        self.socket = socket_path or sandbox.path(logical_socket)
+        self.dir = sandbox.base / name
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Containerd":

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from ..host import Host
 
 PREFLIGHT_IDS = ("nerdctl.installed", "buildkit.buildctl", "buildkit.host", "containerd.socket")
-VM_IDS = ("rd.engine",)
 
 KNOWN_FAILURES = [
     (re.compile(r"no buildkit host is available|`buildctl` needs to be installed"),
@@ -87,7 +86,7 @@ def preflight(args: argparse.Namespace, host: "Host", extra_ids: tuple[str, ...]
 
     all_checks = load_checks(timeout=host.timeout)
     known = {c.id for c in all_checks}
-    ids = [i for i in (*PREFLIGHT_IDS, *(VM_IDS if host.vm else ()), *extra_ids) if i in known]
+    ids = [i for i in (*PREFLIGHT_IDS, *host.frontend.preflight_checks, *extra_ids) if i in known]
     chosen = select(all_checks, ids) + build_checks(args, host)
     runs = run_to_end(chosen, host)
     return [r for r in runs if r.result.status in (Status.FAIL, Status.ERROR)], runs

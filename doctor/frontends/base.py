@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from ..host import Host
+    from ..model import Fix
     from ..host.procs import Outcome
 
 
@@ -48,6 +49,23 @@ class Frontend:
     containerd_address: ClassVar[str] = "/run/containerd/containerd.sock"
     buildkit_run_dir: ClassVar[str] = "/run"
     needs_sudo: ClassVar[bool] = False  # buildctl/ctr inside need sudo, as the front-end's nerdctl does
+
+    # the check that says whether the front-end can build at all (the build preflight runs it)
+    preflight_checks: ClassVar[tuple[str, ...]] = ()
+    # Tilt's product name(s) for the clusters this front-end runs
+    kube_products: ClassVar[tuple[str, ...]] = ()
+
+    def serves_cluster(self, cluster: str) -> tuple[bool, str]:
+        """Is this Tilt cluster (of one of kube_products) the one whose kubelet sees this front-end's images?
+        (yes/no, why)."""
+        return False, f"the cluster {cluster!r} is not {self.label}'s"
+
+    def worker_fix(self, namespace: str) -> "Fix | None":
+        """The fix that gives this front-end's buildkitd a containerd worker for ``namespace``, if one can."""
+        return None
+
+    def worker_advice(self, namespace: str) -> str:
+        return ""
 
     def forwarded_buildkit(self) -> str | None:
         """A BuildKit socket of the VM forwarded to this host (probed here, without the VM's shell)."""

@@ -10,6 +10,7 @@ from .base import Frontend, home_path
 
 if TYPE_CHECKING:
     from ..host import Host
+    from ..model import Fix
     from ..host.procs import Outcome
 
 
@@ -18,6 +19,29 @@ class Colima(Frontend):
     label: ClassVar[str] = "the colima VM"
     vm: ClassVar[bool] = True
     needs_sudo: ClassVar[bool] = True
+    preflight_checks: ClassVar[tuple[str, ...]] = ("colima.running",)
+    kube_products: ClassVar[tuple[str, ...]] = ("colima",)
+
+    def kube_context(self) -> str:
+        p = self.profile()
+        return "colima" if p == "default" else f"colima-{p}"
+
+    def serves_cluster(self, cluster: str) -> tuple[bool, str]:
+        want = self.kube_context()
+        if cluster != want:
+            return False, (f"the cluster is colima profile {cluster!r}, but nerdctl's wrapper builds in profile "
+                           f"{self.profile()!r} ({want}): images land in another VM")
+        return True, f"colima {want} is the VM nerdctl builds in, and its k3s uses that VM's containerd"
+
+    def worker_fix(self, namespace: str) -> "Fix | None":
+        from ..fixes.frontends import colima_configure_containerd_worker
+
+        d = self.profile_dir()
+        exe = self.colima()
+        if not d or not exe:
+            return None
+        return colima_configure_containerd_worker(os.path.join(d, "containerd", "buildkitd.toml"), namespace, exe,
+                                                  self.profile())
 
     def colima_home(self) -> str | None:
         return self.host.getenv("COLIMA_HOME") or home_path(self.host, ".colima")

@@ -17,6 +17,11 @@ class Lima(Frontend):
     label: ClassVar[str] = "the Lima VM"
     vm: ClassVar[bool] = True
     needs_sudo: ClassVar[bool] = False  # rootless containerd as the VM's user
+    preflight_checks: ClassVar[tuple[str, ...]] = ("lima.nerdctl",)
+
+    def worker_advice(self, namespace: str) -> str:
+        return (f"Inside the Lima VM run `CONTAINERD_NAMESPACE={namespace} containerd-rootless-setuptool.sh "
+                "install-buildkit-containerd` (limactl shell " + self.instance() + ").")
 
     def lima_home(self) -> str | None:
         return self.host.getenv("LIMA_HOME") or home_path(self.host, ".lima")

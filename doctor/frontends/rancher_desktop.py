@@ -28,6 +28,17 @@ class RancherDesktop(Frontend):
     vm: ClassVar[bool] = True
     containerd_address: ClassVar[str] = K3S_SOCKET
     needs_sudo: ClassVar[bool] = True
+    preflight_checks: ClassVar[tuple[str, ...]] = ("rd.engine",)
+    kube_products: ClassVar[tuple[str, ...]] = ("rancher-desktop",)
+
+    def serves_cluster(self, cluster: str) -> tuple[bool, str]:
+        return True, "Rancher Desktop's kubelet uses the VM's k3s containerd, the one its nerdctl wrapper builds into"
+
+    def worker_advice(self, namespace: str) -> str:
+        return (f"Rancher Desktop starts buildkitd without a namespace flag (worker namespace `buildkit`) and rewrites "
+                "/etc/conf.d/buildkitd on every start, so it cannot be fixed for good: builds still reach "
+                f"{namespace} through the tarball path; to use a locally built image in FROM, push it to a registry "
+                "or refer to it by digest.")
 
     # -- where things are
     def bin_dir(self) -> str | None:

@@ -79,7 +79,11 @@ class Host:
         if self.requested_frontend != "auto" and self.requested_mode in ("auto", "vm"):
             return "vm", get(self, self.requested_frontend)
         if self.requested_mode == "vm":
-            return "vm", (wrapper or get(self, "rancher-desktop").__class__)(self)
+            # no wrapper on PATH: the installed front-end, else the first known (Rancher Desktop)
+            from ..frontends import VM_FRONTENDS
+
+            installed = next((cls for cls in VM_FRONTENDS.values() if cls(self).installed()), None)
+            return "vm", (wrapper or installed or next(iter(VM_FRONTENDS.values())))(self)
         if self.requested_mode == "auto" and wrapper is not None:
             return "vm", wrapper(self)
         if self.requested_mode == "auto" and self.platform == "darwin":
