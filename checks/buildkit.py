@@ -405,7 +405,7 @@ def buildkit_worker(host: Host, deps: Deps) -> Result:
         parts = ", ".join(f"{d['label']} {d['worker']!r} (nerdctl uses {d['nerdctl']!r})" for d in diffs)
         summary = f"containerd worker not sharable with nerdctl: {parts}"
     advice = host.frontend.worker_advice(host.namespace) if host.vm else ""
-    return Result.warn(summary, details=cost[0].upper() + cost[1:] + "." + (f"\n\n{advice}" if advice else ""),
+    return Result.warn(summary, details=cost + "." + (f"\n\n{advice}" if advice else ""),
                        evidence=ev, fixes=worker_fixes(host), action=advice.split(":")[0] if advice else "")
 
 

@@ -60,11 +60,20 @@ def nerdctl(host: Host, deps: Deps) -> Result:
     if not ok:
         return Result.fail(f"Lima instance {fe.instance()} is not running", evidence=ev,
                            action=f"limactl start {fe.instance()}")
+    mode, probe = fe.containerd_mode()
+    ev["containerd_mode"] = mode
+    if probe is not None:
+        ev["containerd_probe"] = probe.to_json()
+    if mode is None:
+        return Result.fail(f"no containerd runs inside Lima instance {fe.instance()} (neither rootless, as Lima's "
+                           "default template runs it, nor system-wide)", evidence=ev,
+                           action=f"limactl shell {fe.instance()} containerd-rootless-setuptool.sh install")
     if forwarded:
         return Result.warn(f"nerdctl.lima forwards {', '.join(forwarded)} from this host into the VM "
                            "(--preserve-env), where they point at nothing", evidence=ev,
                            action=f"unset {' '.join(forwarded)} in the environment Tilt starts with")
-    return Result.ok(f"nerdctl.lima reaches Lima instance {fe.instance()}", evidence=ev)
+    return Result.ok(f"nerdctl.lima reaches Lima instance {fe.instance()}, whose containerd runs in {mode} mode",
+                     evidence=ev)
 
 
 CHECKS = [installed, nerdctl]

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, RichLog, Static, Tree
 
 from . import __version__
-from .diagnosis import Diagnosis, NextStep, exit_code_for, next_steps
+from .diagnosis import Diagnosis, NextStep, exit_code_for, next_steps, offered
 from .events import CheckFinished, CheckStarted, Rechecked, RunFinished, StepOutput, StepStarted
 from .model import CheckRun, Status, jsonable
 from .runner import run_checks
@@ -588,10 +588,11 @@ class DoctorApp(App[int]):
     def action_fix(self) -> None:
         cid = self.selected_id()
         run = self.runs.get(cid) if cid else None
-        if run is None or not run.result.fixes or run.result.status == Status.OK:
+        offers = [f for f, _ in offered([run])] if run is not None else []  # the one rule, as `fix` and reports
+        if not offers:
             self.notify("the selected check offers no fix", severity="warning")
             return
-        fix = next((f for f in run.result.fixes if not f.advice_only), run.result.fixes[0])
+        fix = next((f for f in offers if not f.advice_only), offers[0])
 
         def confirmed(ok: bool | None) -> None:
             if fix.advice_only:

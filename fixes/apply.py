@@ -334,7 +334,7 @@ def what_remains(fix: Fix, runs: Sequence[CheckRun]) -> list[str]:
 
 
 def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: OnEvent) -> list[CheckRun]:
-    from ..runner import RunFinished, run_checks, select
+    from ..runner import run_to_end, select
 
     ids = list(fix.rechecks) or ([offering] if offering else [])
     if offering and offering not in ids:
@@ -346,10 +346,7 @@ def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: On
     if not ids:
         return []
     chosen = select(all_checks, ids)
-    runs: list[CheckRun] = []
-    for ev in run_checks(chosen, host.fresh()):
-        if isinstance(ev, RunFinished):
-            runs = [r for r in ev.runs if r.check.id in ids]
+    runs = [r for r in run_to_end(chosen, host.fresh()) if r.check.id in ids]
     for r in runs:
         emit(Rechecked(r))
     return runs

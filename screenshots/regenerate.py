@@ -20,6 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests" / "functional"))
 MAC_DIRS = ("/Users", "/Applications", "/Library")
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 
@@ -43,10 +44,10 @@ def in_namespace() -> None:
 def linux_user():
     from harness import Sandbox
 
-    sb = Sandbox.real(base="/run/nd-shot", home="/home/alex", xdg="/run/user/1000", bin="/usr/local/bin")
+    sb = Sandbox.real(base="/var/lib/nd-shot", home="/home/alex", xdg="/run/user/1000", bin="/usr/local/bin")
     sb.write("/etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n'
                                 'VERSION_ID="12"\nID=debian\nVERSION_CODENAME=bookworm\n')
-    sb.env["STANDIN_NERDCTL_STATE"] = "/run/nd-shot/nerdctl-state"
+    sb.env["STANDIN_NERDCTL_STATE"] = "/var/lib/nd-shot/nerdctl-state"
     sb.env["STANDIN_NERDCTL_NAMESPACES"] = "k8s.io"
     return sb
 
@@ -57,8 +58,9 @@ def kubeconfig(context: str, cluster: str) -> str:
             "    server: https://127.0.0.1:6443\nusers:\n- name: u\n  user: {}\n")
 
 
-def healthy():
-    """Debian 12, rootful: real containerd, a containerd-worker buildkitd for k8s.io, a kubeadm-style kubelet."""
+def rootful(buildkitd_toml: str):
+    """Debian 12, rootful: a real containerd, nerdctl and BuildKit from the bundle, a kubeadm-style kubelet, and a
+    buildkitd started with this buildkitd.toml."""
     from harness import Containerd
 
     sb = linux_user()
@@ -68,8 +70,7 @@ def healthy():
     sb.install("buildctl")
     sb.script("tilt", 'echo "v0.33.17, built 2024-06-12"\n')
     sb.write("/etc/nerdctl/nerdctl.toml", 'namespace = "k8s.io"\n')
-    sb.write("/etc/buildkit/buildkitd.toml",
-             '[worker.oci]\n  enabled = false\n\n[worker.containerd]\n  enabled = true\n  namespace = "k8s.io"\n')
+    sb.write("/etc/buildkit/buildkitd.toml", buildkitd_toml)
     sb.start_buildkitd("--config=/etc/buildkit/buildkitd.toml", addr="unix:///run/buildkit/buildkitd.sock")
     sb.write(f"{sb.home}/.kube/config", kubeconfig("kubernetes-admin@kubernetes", "kubernetes"))
     sb.write("/var/lib/kubelet/kubeadm-flags.env",
@@ -77,11 +78,16 @@ def healthy():
     return sb, "rootful", [ctd.stop]
 
 
+def healthy():
+    """A containerd-worker buildkitd for k8s.io."""
+    return rootful('[worker.oci]\n  enabled = false\n\n[worker.containerd]\n  enabled = true\n  namespace = "k8s.io"\n')
+
+
 def rd_broken_macos():
     """macOS: Rancher Desktop on moby, ~/.rd/bin off PATH, a stale /usr/local/bin/nerdctl link, app stopped."""
     from harness import Sandbox
 
-    sb = Sandbox.real(base="/run/nd-shot", home="/Users/alex", xdg="/run/nd-shot/xdg", bin="/opt/homebrew/bin")
+    sb = Sandbox.real(base="/var/lib/nd-shot", home="/Users/alex", xdg="/var/lib/nd-shot/xdg", bin="/opt/homebrew/bin")
     sb.env.update(PATH="/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin", NERDCTL_DOCTOR_PLATFORM="darwin",
                   SHELL="/bin/zsh")
     del sb.env["XDG_RUNTIME_DIR"]
@@ -100,7 +106,10 @@ def rd_broken_macos():
 
 def rootless_oci():
     """Debian 12, rootless containerd with `install-buildkit` (OCI worker): local base images are invisible."""
+    from harness import Containerd
+
     sb = linux_user()
+    ctd = Containerd(sb).start()  # RootlessKit's child sees it at /proc/<child_pid>/root/run/containerd
     for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
         sb.script(tool, "exit 0\n")
     sb.install("containerd-rootless-setuptool.sh")
@@ -112,35 +121,36 @@ def rootless_oci():
     sb.script("tilt", 'echo "v0.33.17, built 2024-06-12"\n')
     sb.write("/etc/subuid", "alex:100000:65536\n")
     sb.write("/etc/subgid", "alex:100000:65536\n")
-    sb.write("/run/user/1000/containerd-rootless/child_pid", "4242\n")
+    sb.write("/run/user/1000/containerd-rootless/child_pid", f"{os.getpid()}\n")
+    sb.link_real("ctr")
     sb.write("/home/alex/.config/systemd/user/buildkit.service",
              "[Service]\nExecStart=/usr/local/bin/containerd-rootless-setuptool.sh nsenter -- buildkitd "
              "--oci-worker=true --oci-worker-rootless=true --containerd-worker=false\n")
     sb.start_buildkitd("--oci-worker=true", "--oci-worker-rootless=true", "--containerd-worker=false",
                        addr="unix:///run/user/1000/buildkit/buildkitd.sock")
-    return sb, "rootless", []
+    return sb, "rootless", [ctd.stop]
 
 
 def rootful_oci():
-    """Debian 12, rootful: buildkitd from the distribution's unit with the OCI worker enabled in buildkitd.toml."""
-    from harness import Containerd
-
-    sb = linux_user()
-    ctd = Containerd(sb).start()
-    ctd.create_namespace("k8s.io")
-    sb.install("nerdctl")
-    sb.install("buildctl")
-    sb.script("tilt", 'echo "v0.33.17, built 2024-06-12"\n')
-    sb.write("/etc/nerdctl/nerdctl.toml", 'namespace = "k8s.io"\n')
-    sb.write("/etc/buildkit/buildkitd.toml", "# BuildKit daemon settings\n[grpc]\n  address = [\"unix:///run/buildkit/"
-             "buildkitd.sock\"]\n\n[worker.oci]\n  enabled = true  # set by the installer\n")
+    """buildkitd from the distribution's unit, with the OCI worker enabled in buildkitd.toml."""
+    sb, mode, stops = rootful("# BuildKit daemon settings\n[grpc]\n  address = [\"unix:///run/buildkit/buildkitd.sock\"]"
+                              "\n\n[worker.oci]\n  enabled = true  # set by the installer\n")
     sb.write("/lib/systemd/system/buildkit.service", "[Unit]\nDescription=BuildKit\n\n[Service]\n"
              "ExecStart=/usr/bin/buildkitd --config /etc/buildkit/buildkitd.toml\n")
-    sb.start_buildkitd("--config=/etc/buildkit/buildkitd.toml", addr="unix:///run/buildkit/buildkitd.sock")
-    sb.write(f"{sb.home}/.kube/config", kubeconfig("kubernetes-admin@kubernetes", "kubernetes"))
-    sb.write("/var/lib/kubelet/kubeadm-flags.env",
-             'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock"\n')
-    return sb, "rootful", [ctd.stop]
+    return sb, mode, stops
+
+
+def colima_host():
+    """Linux, colima with the containerd runtime and Kubernetes: its buildkitd's worker is in namespace buildkit."""
+    from test_frontends import colima, kubeconfig as kc
+
+    sb = linux_user()
+    stops: list = []
+    colima(sb, stops)
+    sb.env["PATH"] = f"{sb.bin}:/usr/bin:/bin"
+    sb.script("tilt", 'echo "v0.33.17, built 2024-06-12"\n')
+    sb.write(f"{sb.home}/.kube/config", kc("colima", "colima"))
+    return sb, "auto", stops
 
 
 def debian_no_buildkit():
@@ -196,6 +206,7 @@ SHOTS = {
     "rd-broken-macos": lambda: shoot("rd-broken-macos", rd_broken_macos),
     "rootless-oci-worker": lambda: shoot("rootless-oci-worker", rootless_oci, cursor="buildkit.worker"),
     "debian-no-buildkit": lambda: shoot("debian-no-buildkit", debian_no_buildkit),
+    "colima-host": lambda: shoot("colima-host", colima_host, cursor="buildkit.worker"),
     "fix-confirmation": lambda: shoot("fix-confirmation", rootful_oci, fix_on="buildkit.worker"),
 }
 

@@ -83,5 +83,21 @@ class Frontend:
         return self.label
 
 
+class LimaVM(Frontend):
+    """A front-end whose VM is a Lima instance entered with `limactl shell INSTANCE` (colima, Lima)."""
+
+    def instance(self) -> str:
+        raise NotImplementedError
+
+    def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
+        limactl = self.host.which("limactl")
+        if limactl is None:
+            return None
+        return [limactl, "shell", self.instance(), *(["sudo"] if sudo else []), *argv]
+
+    def why_no_vm(self) -> str:
+        return f"limactl (which {self.name} runs its VM with) is not on PATH"
+
+
 def home_path(host: "Host", *parts: str) -> str | None:
     return os.path.join(host.home, *parts) if host.home else None

@@ -6,7 +6,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .base import Frontend, home_path
+from .base import LimaVM, home_path
 
 if TYPE_CHECKING:
     from ..host import Host
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..host.procs import Outcome
 
 
-class Colima(Frontend):
+class Colima(LimaVM):
     name: ClassVar[str | None] = "colima"
     label: ClassVar[str] = "the colima VM"
     vm: ClassVar[bool] = True
@@ -88,15 +88,6 @@ class Colima(Frontend):
             found["profiles"] = [d for d in self.host.listdir(ch)
                                  if self.host.exists(os.path.join(ch, d, "colima.yaml"))]
         return found
-
-    def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
-        limactl = self.host.which("limactl")
-        if limactl is None:
-            return None
-        return [limactl, "shell", self.instance(), *(["sudo"] if sudo else []), *argv]
-
-    def why_no_vm(self) -> str:
-        return "limactl (which colima uses) is not on PATH"
 
     def running(self) -> "tuple[bool, Outcome | None]":
         exe = self.colima()

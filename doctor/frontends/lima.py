@@ -5,19 +5,30 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .base import Frontend, home_path
+from .base import LimaVM, home_path
 
 if TYPE_CHECKING:
-    from ..host import Host
+    from ..host import Host, Outcome
     from ..host.procs import Outcome
 
 
-class Lima(Frontend):
+class Lima(LimaVM):
     name: ClassVar[str | None] = "lima"
     label: ClassVar[str] = "the Lima VM"
     vm: ClassVar[bool] = True
     needs_sudo: ClassVar[bool] = False  # rootless containerd as the VM's user
     preflight_checks: ClassVar[tuple[str, ...]] = ("lima.nerdctl",)
+
+    def containerd_mode(self) -> tuple[str | None, "Outcome | None"]:
+        """Which containerd runs in the VM: "user" (rootless, Lima's default template), "system", or None."""
+        probe = ('if [ -d "/run/user/$(id -u)/containerd-rootless" ]; then echo user; '
+                 'elif [ -S /run/containerd/containerd.sock ]; then echo system; else echo none; fi')
+        argv = self.vm_argv(["sh", "-c", probe], sudo=False)
+        if argv is None:
+            return None, None
+        out = self.host.run(argv)
+        mode = out.stdout.strip() if out.ok else ""
+        return (mode if mode in ("user", "system") else None), out
 
     def worker_advice(self, namespace: str) -> str:
         return (f"Inside the Lima VM run `CONTAINERD_NAMESPACE={namespace} containerd-rootless-setuptool.sh "
@@ -44,15 +55,6 @@ class Lima(Frontend):
             found["instances"] = [d for d in self.host.listdir(lh) if not d.startswith("_")
                                   and self.host.exists(os.path.join(lh, d, "lima.yaml"))]
         return found
-
-    def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
-        limactl = self.host.which("limactl")
-        if limactl is None:
-            return None
-        return [limactl, "shell", self.instance(), *(["sudo"] if sudo else []), *argv]
-
-    def why_no_vm(self) -> str:
-        return "limactl is not on PATH"
 
     def running(self) -> "tuple[bool, Outcome | None]":
         limactl = self.host.which("limactl")

@@ -503,3 +503,36 @@ def test_subuid_that_is_a_directory_is_not_called_missing(sandbox):
     r = sandbox.check(sandbox.doctor_json("--only", "rootless.prereqs", "--mode", "rootless"), "rootless.prereqs")
     item = next(i for i in r["evidence"]["items"] if i["name"] == "/etc/subuid")
     assert "directory" in item["detail"] and "usermod" not in item.get("hint", "")
+
+
+@pytest.mark.parametrize("name", sorted(PRIMARY))
+def test_unreadable_files_are_named_as_nobody(sandbox, name):
+    """Root reads everything, so unreadable files are tried as nobody (setpriv, with a system python)."""
+    import shutil as _shutil
+
+    if os.geteuid() != 0 or not _shutil.which("setpriv") or not Path("/usr/bin/python3.11").exists():
+        pytest.skip("needs root to act as another user, setpriv and a system python3.11")
+    logical, check_id, args, fmt = FILES[name]
+    if check_id.startswith("rd."):
+        with_rancher_desktop(sandbox)
+    path = plant(sandbox, logical, "empty", fmt)
+    path.write_text("x = 1\n")
+    os.chmod(path, 0)
+    for d in (sandbox.base, sandbox.root, sandbox.bin):
+        os.chmod(d, 0o755)
+    for d in (sandbox.home, sandbox.xdg, sandbox.xdg / "containerd-rootless"):
+        if d.exists():
+            os.chown(d, 65534, 65534)  # the user's own directories
+    site = Path(sys.executable).parent.parent / "lib" / "python3.11" / "site-packages"
+    code = ("import site, sys; site.addsitedir(%r); from nerdctl_doctor.cli import main; sys.exit(main(sys.argv[1:]))"
+            % str(site))
+    cp = subprocess.run([_shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3.11", "-c",
+                         code, "--json", "--only", check_id, "--timeout", "3", *args],
+                        env={**sandbox.env, "PATH": str(sandbox.bin)}, capture_output=True, text=True, timeout=60,
+                        cwd=str(sandbox.base))
+    assert cp.returncode in (0, 1), cp.stderr[-2000:]
+    assert "Traceback" not in cp.stderr
+    r = next(c for c in validate(json.loads(cp.stdout))["checks"] if c["id"] == check_id)
+    shown = logical.format(home=sandbox.home, xdg=sandbox.xdg)
+    assert r["status"] in ("fail", "error"), r
+    assert shown in r["summary"] + r["details"] and "permission denied" in (r["summary"] + r["details"]).lower(), r

@@ -251,7 +251,8 @@ def test_lima_alias_is_invisible_to_tilt_and_host_env_is_forwarded(sandbox):
     (lima / "lima.yaml").write_text("mounts:\n- location: \"~\"\n")
     state = sb.base / "vm-state.json"
     state.write_text(json.dumps({"running": True, "instance": "default"}))
-    sb.env.update(STANDIN_VM_STATE=str(state), STANDIN_VM_ROOT=str(vm_root(sb)))
+    vm = vm_root(sb)
+    sb.env.update(STANDIN_VM_STATE=str(state), STANDIN_VM_ROOT=str(vm))
     sb.write(f"{sb.home}/.bashrc", "alias nerdctl=nerdctl.lima\n")
     (sb.home / ".local" / "bin").mkdir(parents=True)
     sb.env["PATH"] = f"{sb.home}/.local/bin:{sb.bin}:/usr/bin:/bin"
@@ -261,6 +262,11 @@ def test_lima_alias_is_invisible_to_tilt_and_host_env_is_forwarded(sandbox):
     assert fix["id"] == "lima.link-nerdctl" and fix["steps"][0]["argv"][-1] == f"{sb.home}/.local/bin/nerdctl"
     cp = sb.doctor("fix", "lima.link-nerdctl", "--yes")
     assert (sb.home / ".local/bin/nerdctl").is_symlink(), cp.stdout + cp.stderr
+    r = by_id(sb.doctor_json("--only", "lima"))["lima.nerdctl"]
+    assert r["status"] == "fail" and "no containerd runs inside Lima instance default" in r["summary"]
+    (vm / "run/user/65534/containerd-rootless").mkdir(parents=True)  # rootless containerd, as the VM's user
+    r = by_id(sb.doctor_json("--only", "lima"))["lima.nerdctl"]
+    assert r["status"] == "ok" and "user mode" in r["summary"], r["summary"]
     r = by_id(sb.doctor_json("--only", "lima", env={"BUILDKIT_HOST": "unix:///run/user/1000/bk.sock"}))["lima.nerdctl"]
     assert r["status"] == "warn" and "BUILDKIT_HOST" in r["summary"]
 
