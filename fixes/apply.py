@@ -236,8 +236,9 @@ def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
             return StepReport(step, 0, f"{step.path}: already as wanted, unchanged")
         d = os.path.dirname(resolved) or "."
         if not os.access(d if os.path.isdir(d) else os.path.dirname(d) or ".", os.W_OK):
-            raise StepError(f"cannot write {resolved}: permission denied"
-                            + (" (run it as root: `sudo nerdctl-doctor fix ...`)" if step.privileged else ""))
+            if step.privileged and host.euid != 0:
+                return sudo_edit(host, step, resolved, old_bytes, old, new, edits)
+            raise StepError(f"cannot write {resolved}: permission denied")
         backup = None
         st = os.stat(resolved) if old_bytes is not None else None
         if old_bytes is not None and st is not None:
@@ -254,6 +255,33 @@ def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
         diff = unified(step.path, old, new)
         return StepReport(step, 0, diff + (f"backup: {backup}\n" if backup else f"created {resolved}\n"), changed=True)
     raise StepError(f"{step.path} kept changing while it was being edited; nothing was written")
+
+
+def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old: str | None, new: str,
+              edits: list[dict]) -> StepReport:
+    """A privileged edit by a non-root user: the new content goes through sudo to fixes/rootwrite.py, which checks
+    the file is still the one consented to, backs it up and writes it atomically as root."""
+    from .rootwrite import command
+
+    data = new.encode()
+    fd, tmp = tempfile.mkstemp(prefix="nerdctl-doctor-edit-", suffix=".new")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
+        lines: list[str] = []
+        out = host.run_streaming([*sudo, *command(resolved, tmp, sha256(old_bytes))], lines.append,
+                                 timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
+    finally:
+        os.unlink(tmp)
+    if not out.ok:
+        raise StepError(f"sudo could not write {step.path}: {out.describe()}")
+    backup = next((ln[len("backup: "):] for ln in lines if ln.startswith("backup: ")), None)
+    edits.append({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
+                  "backup_sha256": sha256(old_bytes), "privileged": True})
+    return StepReport(step, 0, unified(step.path, old, new) + (f"backup: {backup}\n" if backup else
+                                                                 f"created {resolved}\n"), changed=True)
 
 
 def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str | None = None,
@@ -385,10 +413,28 @@ def undo(host, force: bool = False) -> tuple[bool, list[str]]:
     msgs: list[str] = []
     for e in reversed(doc["edits"]):
         p = e["resolved"]
-        if e.get("backup"):
+        if e.get("backup") and e.get("privileged") and host.euid != 0 and not os.access(os.path.dirname(p), os.W_OK):
+            from .rootwrite import command
+
+            sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
+            out = host.run_streaming([*sudo, *command(p, e["backup"], e.get("written_sha256"))], lambda line: None,
+                                     timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
+            if not out.ok:
+                return False, msgs + [f"sudo could not restore {e['path']}: {out.describe()}"]
+            msgs.append(f"restored {e['path']} from {e['backup']} (through sudo)")
+        elif e.get("backup"):
             data = _raw(e["backup"]) or b""
             atomic_write(p, data, like=e["backup"])
             msgs.append(f"restored {e['path']} from {e['backup']}")
+        elif e.get("privileged") and host.euid != 0 and not os.access(os.path.dirname(p), os.W_OK):
+            from .rootwrite import command
+
+            sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
+            out = host.run_streaming([*sudo, *command(p, None, e.get("written_sha256"))], lambda line: None,
+                                     timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
+            if not out.ok:
+                return False, msgs + [f"sudo could not remove {e['path']}: {out.describe()}"]
+            msgs.append(f"removed {e['path']}, which the fix had created (through sudo)")
         else:
             if os.path.lexists(p):
                 os.unlink(p)

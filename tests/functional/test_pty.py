@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import stat
 import shutil
 import subprocess
 import sys
@@ -101,3 +102,61 @@ def test_a_file_changed_while_asking_is_shown_and_asked_again(sandbox):
     assert "The files changed while you were asked" in out and "someone else was here" in out, out
     assert rc == 2
     assert toml.read_text() == "# someone else was here\n[worker.oci]\n  enabled = true\n"  # untouched
+
+
+def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(sandbox):
+    """A real sudo (Debian's), a throwaway user allowed to run the doctor's interpreter as root: the root-owned
+    buildkitd.toml is edited through sudo (backup and mode/owner kept, as root would), and undone the same way."""
+    sudo = shutil.which("sudo")
+    if os.geteuid() != 0 or not sudo or not shutil.which("setpriv") or not Path("/usr/bin/python3.11").exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI must run the sudo test: needs root, sudo (apt-get install sudo), setpriv, python3.11")
+        pytest.skip("needs root, sudo, setpriv and a system python3.11")
+    user, uid = "ndsudo", None
+    if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", user], check=True)
+    uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
+    sudoers = Path("/etc/sudoers.d/nerdctl-doctor-test")
+    sudoers.write_text(f"{user} ALL=(root) NOPASSWD: /usr/bin/python3.11\n")
+    os.chmod(sudoers, 0o440)
+    try:
+        sb = sandbox
+        sb.install("buildctl")
+        sb.write("/lib/systemd/system/buildkit.service", "[Service]\nExecStart=/usr/bin/buildkitd\n")
+        sb.start_buildkitd("--oci-worker=true", "--containerd-worker=false", addr="unix:///run/buildkit/buildkitd.sock")
+        toml = sb.root / "etc/buildkit/buildkitd.toml"
+        toml.parent.mkdir(parents=True, exist_ok=True)
+        toml.write_text("# the team's config\n[worker.oci]\n  enabled = true\n")
+        os.chmod(toml, 0o640)
+        os.chown(toml, 0, 0)
+        os.chmod(toml, 0o644)  # readable by the user, writable only by root, as under /etc
+        for d in (sb.base, sb.root, sb.bin):
+            os.chmod(d, 0o755)
+        for d in (sb.home, sb.xdg):
+            os.chown(d, uid, uid)
+        code = ("import site, sys; site.addsitedir(%r); from nerdctl_doctor.cli import main; sys.exit(main(sys.argv[1:]))"
+                % str(SITE))
+        env = {**sb.env, "PATH": f"{sb.bin}:/usr/bin:/bin"}
+        as_user = [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "/usr/bin/python3.11",
+                   "-c", code]
+        cp = subprocess.run([*as_user, "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
+                            env=env, capture_output=True, text=True, timeout=120, cwd=str(sb.base))
+        text = toml.read_text()
+        assert 'namespace = "k8s.io"' in text and "# the team's config" in text, cp.stdout + cp.stderr
+        st = os.stat(toml)
+        assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o644)
+        (backup,) = toml.parent.glob("buildkitd.toml.nerdctl-doctor-*.bak")
+        assert os.stat(backup).st_uid == 0 and "enabled = true" in backup.read_text()
+        # the drop-in (the running daemon's flag overrides the file) went through sudo too; the run steps are not
+        # allowed to this user by sudoers: the fix stops there and says why, off a terminal without waiting
+        dropin = sb.root / "etc/systemd/system/buildkit.service.d/nerdctl-doctor.conf"
+        assert dropin.exists() and os.stat(dropin).st_uid == 0
+        assert "sudo: a password is required" in cp.stdout and cp.returncode == 1
+        cp = subprocess.run([*as_user, "fix", "--undo", "--yes"], env=env, capture_output=True, text=True,
+                            timeout=120, cwd=str(sb.base))
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert toml.read_text() == "# the team's config\n[worker.oci]\n  enabled = true\n"
+        assert os.stat(toml).st_uid == 0 and not dropin.exists()
+    finally:
+        sudoers.unlink()
+        subprocess.run(["userdel", user], capture_output=True)
