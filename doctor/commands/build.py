@@ -53,7 +53,7 @@ def run(argv: Sequence[str]) -> int:
         if k:
             cache.drop(host, k)
         _explain_failure(args, host, code, text)
-        return code if 0 < code < 128 else ExitCode.PROBLEMS
+        return code if code > 0 else ExitCode.PROBLEMS  # nerdctl's own code; killed by a signal: 1
     if not args.no_verify:
         prefix = cmd[: cmd.index("build")]
         out = host.run([*prefix, "image", "inspect", ref], timeout=max(host.timeout, 30.0))

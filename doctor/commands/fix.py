@@ -46,8 +46,9 @@ def ask(question: str) -> bool:
 
 
 def interactive() -> bool:
+    """Consent can be asked when stdin is a terminal (SPEC 5); the question goes to stderr."""
     try:
-        return sys.stdin.isatty() and sys.stdout.isatty()
+        return sys.stdin.isatty()
     except (AttributeError, ValueError):
         return False
 

@@ -103,3 +103,24 @@ def test_crashing_and_hanging_checks_are_errors_and_bounded(sandbox):
     assert hang["status"] == "error" and "timeout" in hang["summary"]
     assert sandbox.check(doc, "nerdctl.installed")["status"] == "fail"
     assert elapsed < 1 + 8  # generous slack for a loaded machine; the budget itself is benchmarked
+
+
+def test_the_readme_plugin_example_works_as_written(sandbox):
+    """The complete example plugin in the README, copied out of it, installed, listed and run."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    src = re.search(r"```python\n(# acme_doctor\.py\n.*?)```", readme, re.S).group(1)
+    eps = dict(re.findall(r'^(\w+) = "([\w.:]+)"$', re.search(r'\[project\.entry-points\."nerdctl_doctor\.checks"\]\n'
+                                                            r'(.*?)```', readme, re.S).group(1), re.M))
+    make_plugin(sandbox, "acme_doctor", src, eps)
+    listed = json.loads(sandbox.doctor("--list-checks", "--json").stdout)
+    assert {"id": "acme.mirror", "category": "acme", "title": "ACME registry mirror in nerdctl's hosts dir",
+            "requires": ["nerdctl.installed"], "source": "acme"} in listed["checks"]
+    sandbox.install("nerdctl")
+    doc = sandbox.doctor_json("--only", "acme.mirror")
+    r = next(c for c in doc["checks"] if c["id"] == "acme.mirror")
+    assert r["status"] == "warn" and r["fixes"][0]["id"] == "acme.install-mirror"
+    assert r["fixes"][0]["steps"][0] == {"kind": "run", "argv": ["acme-setup", "mirror"], "env": {"ACME_REGION": "eu"},
+                                         "privileged": True}
