@@ -6,9 +6,12 @@ import importlib
 import os
 import signal
 import sys
-from typing import Any, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .exitcodes import ExitCode, Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 # subcommand -> module in .commands; anything else is the diagnosis (options only)
 COMMANDS = {"fix": "fix", "build": "build", "tilt-extension": "tilt_extension"}

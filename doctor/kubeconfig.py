@@ -3,11 +3,12 @@ section 7). Shared by kube.context and the build backend's --load; YAML is impor
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .host.files import HostFileError
 
 if TYPE_CHECKING:
+    from typing import Any
     from .host import Host
 
 

@@ -6,11 +6,12 @@ import argparse
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .exitcodes import UsageError
 
 if TYPE_CHECKING:
+    from typing import Mapping, Sequence
     from .host import Host
     from .model import Check
 

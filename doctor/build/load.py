@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 if TYPE_CHECKING:
     from ..host import Host

@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from typing import IO, TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..host import procs
 
 if TYPE_CHECKING:
+    from typing import IO, Any
     from ..host import Host
 
 CAPTURE_LIMIT = 4 << 20

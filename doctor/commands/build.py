@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import Sequence
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..exitcodes import ExitCode, UsageError
 from ..options import make_host
+
+if TYPE_CHECKING:
+    from typing import Sequence
 
 
 def run(argv: Sequence[str]) -> int:

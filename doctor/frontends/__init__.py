@@ -1,7 +1,7 @@
 """The front-ends nerdctl can run through. ``detect`` picks one from the nerdctl on PATH (or --frontend)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .base import Frontend
 from .colima import Colima

@@ -4,9 +4,10 @@ is a front-end too: commands run here, sockets are this system's."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, ClassVar
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
     from ..host import Host
     from ..model import Fix
     from ..host.procs import Outcome

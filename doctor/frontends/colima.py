@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .base import LimaVM, home_path
 
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
     from ..host import Host
     from ..model import Fix
     from ..host.procs import Outcome

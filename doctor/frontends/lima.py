@@ -3,11 +3,12 @@ default template runs rootless containerd and `default-buildkit.service` in the 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, ClassVar
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .base import LimaVM, home_path
 
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
     from ..host import Host, Outcome
     from ..host.procs import Outcome
 

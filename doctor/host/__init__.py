@@ -3,11 +3,12 @@ reads (files.py), subprocesses (procs.py) and socket probes (sockets.py). Names 
 that needs only ``HostFileError`` does not pay for subprocess and socket at start-up."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .files import READ_LIMIT, HostFileError, unix_path
 
 if TYPE_CHECKING:
+    from typing import Any
     from .core import Host, ProcInfo
     from .procs import Outcome
     from .sockets import SocketProbe

@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from . import procs
 from .files import READ_LIMIT, HostFileError, read_bounded, unix_path
@@ -18,6 +18,7 @@ from .procs import Outcome
 from .sockets import SocketProbe
 
 if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping, Sequence
     from ..frontends import Frontend
 
 MODES = ("auto", "rootful", "rootless", "vm")

@@ -7,7 +7,9 @@ import signal
 import subprocess
 import threading
 import time
-from typing import IO, Any, Callable, Mapping, Sequence
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    from typing import IO, Any, Callable, Mapping, Sequence
 
 OUTPUT_LIMIT = 1 << 20  # what is kept of a tool's stdout (and of its stderr); the rest is read and dropped
 

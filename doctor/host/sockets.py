@@ -5,9 +5,12 @@ import errno
 import os
 import socket
 import stat
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .files import kind_of, unix_path  # noqa: F401 - unix_path re-exported
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class SocketProbe:
