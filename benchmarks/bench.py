@@ -17,7 +17,6 @@ not asserted).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -102,7 +101,6 @@ def main() -> int:
                                                                          runs=args.runs)), 3)
         budget("nerdctl-doctor --json, none of the tools", statistics.median(
             timed([*doctor_argv(), "--json", "--mode", "rootful"], env=env, runs=args.runs)), 5)
-        t0 = time.perf_counter()
         code = ("import time, sys; from nerdctl_doctor.options import make_host; import argparse\n"
                 "from nerdctl_doctor.registry import load_checks\nfrom nerdctl_doctor.tui import DoctorApp\n"
                 "a = argparse.Namespace(root=None, namespace=None, mode='rootful', timeout=5.0, frontend='auto')\n"

@@ -17,7 +17,7 @@ import threading
 from typing import Any, TYPE_CHECKING
 
 from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config,
-                     nerdctl_version, physical_address, runtime_dir)
+                     nerdctl_version, physical_address)
 from ..fixes import buildkit as fixes
 from ..host.files import HostFileError, unix_path
 from ..model import Deps, Fix, Result, check

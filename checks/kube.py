@@ -2,7 +2,6 @@
 (UPSTREAM.md section 7)."""
 from __future__ import annotations
 
-import os
 from typing import Any, TYPE_CHECKING
 
 from ..facts import K3S_SOCKET, containerd_target, nerdctl_toml_path

@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tempfile
 from ..records import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from ..events import FixEvent, Rechecked, StepDone, StepOutput, StepReport, StepStarted
 from ..model import AdviceStep, CheckRun, EditStep, Fix, RunStep, Status
-from .edits import EditError, current_text, new_text, unified
+from .edits import EditError, new_text, unified
 
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -90,7 +90,6 @@ def _live_sockets(runs: list, host) -> list[str]:
     for r in runs:
         ev = r.result.evidence if isinstance(r.result.evidence, dict) else {}
         if r.check.id == "buildkit.host" and isinstance(ev.get("selected"), str) and not host.vm:
-            from ..facts import physical_address
 
             a = ev["selected"]
             if a.startswith("unix:"):

@@ -10,7 +10,6 @@ from .base import LimaVM, home_path
 if TYPE_CHECKING:
     from typing import Any, ClassVar
     from ..host import Host, Outcome
-    from ..host.procs import Outcome
 
 
 class Lima(LimaVM):

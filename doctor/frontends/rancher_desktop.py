@@ -2,7 +2,6 @@
 into its Lima VM, k3s's containerd and a rootful buildkitd inside, mounts from the VM's lima.yaml."""
 from __future__ import annotations
 
-import json
 import os
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 

@@ -7,7 +7,6 @@ check is a plain function of a Host and can be tested with a built one. Diagnosi
 from __future__ import annotations
 
 import os
-import stat
 import sys
 import threading
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)

@@ -1,5 +1,4 @@
 """BuildKit diagnosis against stand-in buildctl/buildkitd that reproduce upstream output, and a real containerd."""
-import json
 import os
 import time
 

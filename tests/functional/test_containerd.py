@@ -50,10 +50,10 @@ def test_real_containerd_answers_with_version_and_uuid(sandbox, containerd):
 def test_namespace_via_nerdctl_when_present(sandbox, containerd):
     sandbox.link_real("ctr")
     containerd.create_namespace("k8s.io")
-    sandbox.script("nerdctl", f"""
+    sandbox.script("nerdctl", """
 import subprocess, sys, json, os
 args = sys.argv[1:]
-with open(os.environ["STANDIN_LOG"], "a") as fh: fh.write(json.dumps({{"tool": "nerdctl", "argv": args}}) + "\\n")
+with open(os.environ["STANDIN_LOG"], "a") as fh: fh.write(json.dumps({"tool": "nerdctl", "argv": args}) + "\\n")
 addr = args[args.index("--address") + 1]
 sys.exit(subprocess.call(["/usr/bin/ctr", "--address", addr, "namespaces", "ls", "-q"]))
 """, python=True)

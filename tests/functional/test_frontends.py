@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -130,7 +129,7 @@ def test_use_containerd_runs_rdctl_by_absolute_path_when_rd_bin_is_off_path(sand
     rd = sandbox.home / ".rd" / "bin"
     cp = sandbox.doctor("fix", "rd.use-containerd", "--yes", "--mode", "rootful", env={"PATH": str(sandbox.bin)})
     assert cp.returncode == 0, cp.stdout + cp.stderr
-    assert [f"set", "--container-engine.name=containerd"] in sandbox.calls("rdctl")
+    assert ["set", "--container-engine.name=containerd"] in sandbox.calls("rdctl")
     assert json.loads(Path(sandbox.env["STANDIN_RD_SETTINGS"]).read_text())["containerEngine"]["name"] == "containerd"
     assert f"{rd}/rdctl set" in cp.stdout
 

@@ -3,7 +3,6 @@ interpreter does not have the package, and a pipx-style layout whose console scr
 that installation writes is evaluated with starlark-pyo3 and the exact argv it hands to custom_build is run."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO, doctor_argv
+from harness import doctor_argv
 
 SITE = Path(sys.executable).parent.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
 SUDO = r"""#!/bin/sh

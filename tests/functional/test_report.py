@@ -2,7 +2,6 @@
 outcomes, a report and --help that hold up."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest

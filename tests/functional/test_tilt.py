@@ -1,5 +1,4 @@
 """tilt.installed: version gates (see test_foundation) and a running Tilt whose own PATH lacks nerdctl."""
-import os
 import subprocess
 import time
 

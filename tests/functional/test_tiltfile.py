@@ -2,12 +2,10 @@
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 import starlark as sl
 
-from harness import doctor_argv
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from harness import STANDINS, Sandbox
+from harness import Sandbox
 
 UPSTREAM = Path(__file__).parent.parent / "upstream" / "buildkit-v0.32.2"
 UUID = "f31c8d45-cc9e-4656-a3bc-a9cf39d6e0ca"
