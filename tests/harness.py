@@ -85,6 +85,24 @@ def check_installation() -> None:
         raise WrongInstallation(why)
 
 
+def as_user(uid: int) -> list[str]:
+    """The argv prefix that runs this checkout's nerdctl-doctor as another user (root only): setpriv, and the system
+    python of this version with this environment's site-packages (the venv's interpreter lives under /root, which
+    other users cannot reach). Skips where that cannot work; under CI=true it fails instead."""
+    setpriv = shutil.which("setpriv")
+    python = f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}"
+    why = ("needs root to act as another user" if os.geteuid() != 0 else "needs setpriv (util-linux)" if not setpriv
+           else f"needs {python}" if not os.access(python, os.X_OK) else None)
+    if why:
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {why}")
+        pytest.skip(why)
+    site = Path(sys.executable).parent.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    code = ("import site, sys; site.addsitedir(%r); from nerdctl_doctor.cli import main; sys.exit(main(sys.argv[1:]))"
+            % str(site))
+    return [str(setpriv), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", python, "-c", code]
+
+
 def schema(name: str) -> dict:
     from importlib.resources import files
 

@@ -7,15 +7,13 @@ import select
 import stat
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from harness import doctor_argv
+from harness import as_user, doctor_argv
 
-SITE = Path(sys.executable).parent.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
 SUDO = r"""#!/bin/sh
 # stand-in sudo: asks for the password on the user's terminal, like the real one
 printf '[sudo] password for %s: ' "$(id -un 2>/dev/null || echo user)" > /dev/tty
@@ -59,8 +57,7 @@ def run_on_pty(argv, env, cwd, answers, timeout=60.0):
 
 
 def test_sudo_asks_for_the_password_on_the_users_terminal(sandbox):
-    if os.geteuid() != 0 or not shutil.which("setpriv") or not Path("/usr/bin/python3.11").exists():
-        pytest.skip("needs root to act as another user, setpriv and a system python3.11")
+    as_nobody = as_user(65534)
     sb = sandbox
     sb.install("buildctl")
     sb.install("buildkitd")
@@ -74,9 +71,7 @@ def test_sudo_asks_for_the_password_on_the_users_terminal(sandbox):
     calls.write_text("")
     os.chmod(calls, 0o666)
     env = {**sb.env, "PATH": f"{sb.bin}:/usr/bin:/bin", "TERM": "xterm"}
-    code = ("import site, sys; site.addsitedir(%r); from nerdctl_doctor.cli import main; "
-            "sys.exit(main(['fix', 'buildkit.enable-service', '--mode', 'rootful', '--timeout', '3']))" % str(SITE))
-    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3.11", "-c", code]
+    argv = [*as_nobody, "fix", "buildkit.enable-service", "--mode", "rootful", "--timeout", "3"]
     rc, out = run_on_pty(argv, env, str(sb.base), [("Apply buildkit.enable-service? [y/N]", "y", None),
                                                    ("[sudo] password for", "secret", None)])
     assert "[sudo] password for" in out, out
@@ -108,14 +103,15 @@ def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(san
     """A real sudo (Debian's), a throwaway user allowed to run the doctor's interpreter as root: the root-owned
     buildkitd.toml is edited through sudo (backup and mode/owner kept, as root would), and undone the same way."""
     sudo = shutil.which("sudo")
-    if os.geteuid() != 0 or not sudo or not shutil.which("setpriv") or not Path("/usr/bin/python3.11").exists():
+    if not sudo:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI must run the sudo test: needs root, sudo (apt-get install sudo), setpriv, python3.11")
-        pytest.skip("needs root, sudo, setpriv and a system python3.11")
+            pytest.fail("CI must run the sudo test: apt-get install sudo")
+        pytest.skip("needs sudo (apt-get install sudo)")
     user, uid = "ndsudo", None
     if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
         subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", user], check=True)
     uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
+    as_ndsudo = as_user(uid)
     sudoers = Path("/etc/sudoers.d/nerdctl-doctor-test")
     sudoers.write_text(f"{user} ALL=(root) NOPASSWD: /usr/bin/python3.11\n")
     os.chmod(sudoers, 0o440)
@@ -134,12 +130,8 @@ def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(san
             os.chmod(d, 0o755)
         for d in (sb.home, sb.xdg):
             os.chown(d, uid, uid)
-        code = ("import site, sys; site.addsitedir(%r); from nerdctl_doctor.cli import main; sys.exit(main(sys.argv[1:]))"
-                % str(SITE))
         env = {**sb.env, "PATH": f"{sb.bin}:/usr/bin:/bin"}
-        as_user = [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "/usr/bin/python3.11",
-                   "-c", code]
-        cp = subprocess.run([*as_user, "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
+        cp = subprocess.run([*as_ndsudo, "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
                             env=env, capture_output=True, text=True, timeout=120, cwd=str(sb.base))
         text = toml.read_text()
         assert 'namespace = "k8s.io"' in text and "# the team's config" in text, cp.stdout + cp.stderr
@@ -152,7 +144,7 @@ def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(san
         dropin = sb.root / "etc/systemd/system/buildkit.service.d/nerdctl-doctor.conf"
         assert dropin.exists() and os.stat(dropin).st_uid == 0
         assert "sudo: a password is required" in cp.stdout and cp.returncode == 1
-        cp = subprocess.run([*as_user, "fix", "--undo", "--yes"], env=env, capture_output=True, text=True,
+        cp = subprocess.run([*as_ndsudo, "fix", "--undo", "--yes"], env=env, capture_output=True, text=True,
                             timeout=120, cwd=str(sb.base))
         assert cp.returncode == 0, cp.stdout + cp.stderr
         assert toml.read_text() == "# the team's config\n[worker.oci]\n  enabled = true\n"
