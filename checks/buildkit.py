@@ -19,7 +19,9 @@ from typing import Any, TYPE_CHECKING
 from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config,
                      nerdctl_version, physical_address)
 from ..fixes import buildkit as fixes
-from ..host.files import HostFileError, unix_path
+from ..constants import DEFAULT_CONTAINERD, SETUPTOOL
+from ..fileops import HostFileError
+from ..host.sockets import unix_path
 from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr
 
@@ -28,8 +30,6 @@ if TYPE_CHECKING:
 
 MIN_BUILDCTL = (0, 10, 0)
 LABEL = "org.mobyproject.buildkit.worker."
-DEFAULT_CONTAINERD = "/run/containerd/containerd.sock"
-SETUPTOOL = "containerd-rootless-setuptool.sh"
 NO_HOST_HINT = ("`buildctl` needs to be installed and `buildkitd` needs to be running, see "
                 "https://github.com/moby/buildkit")
 ROOTLESS_HINT = (", and `containerd-rootless-setuptool.sh install-buildkit` for OCI worker or "

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, TYPE_CHECKING
 
-from ..facts import K3S_SOCKET, containerd_server, containerd_target
+from ..constants import K3S_SOCKET
+from ..facts import containerd_server, containerd_target
 
 from ..model import Deps, Result, check
 

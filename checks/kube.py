@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TYPE_CHECKING
 
-from ..facts import K3S_SOCKET, containerd_target, nerdctl_toml_path
+from ..constants import K3S_SOCKET
+from ..facts import containerd_target, nerdctl_toml_path
 from ..fixes import nerdctl as fixes
-from ..host.files import HostFileError
+from ..fileops import HostFileError
 from ..frontends import VM_FRONTENDS
 from ..kubeconfig import LOADERS, kubeconfig_files, load_kubeconfig, product, product_from_location
 from ..model import Deps, Fix, Result, check

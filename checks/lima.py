@@ -6,7 +6,7 @@ from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.lima import Lima
-from ..host.files import HostFileError
+from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Any, TYPE_CHECKING
 from ..fixes import frontends as fixes
 from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
 from ..frontends.rancher_desktop import RancherDesktop, settings_engine
-from ..host.files import HostFileError
+from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import os
 from typing import Any, TYPE_CHECKING
 
 from ..facts import rootlesskit_state_dir
-from ..host.files import HostFileError
+from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
 if TYPE_CHECKING:

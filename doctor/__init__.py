@@ -8,7 +8,7 @@ A plugin registers a module with a ``CHECKS`` iterable (or a callable returning 
 ``nerdctl_doctor.checks``. A check is ``def f(host, deps) -> Result`` where ``host`` is the Host (every contact
 with the system goes through it) and ``deps`` maps each prerequisite id to its Result.
 """
-__version__ = "0.1.0"
+from .constants import VERSION as __version__
 
 __all__ = ["AdviceStep", "Check", "EditStep", "Fix", "Result", "RunStep", "Status", "check", "__version__"]
 

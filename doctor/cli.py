@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = PipeSafe(sys.stdout)
     sys.stdout = out  # a duck-typed text stream
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    from . import osapi
+
+    for sig in osapi.terminating_signals():
         try:
             previous[sig] = signal.signal(sig, _raise_interrupted)
         except (ValueError, OSError):  # not the main thread (tests calling main in-process)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
-from . import __version__
+from .constants import SCHEMA, VERSION
 from .model import AdviceStep, Check, CheckRun, EditStep, Fix, RunStep, Step, jsonable
 
 if TYPE_CHECKING:
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from .events import StepReport
     from .host import Host
 
-SCHEMA = "nerdctl-doctor/1"
 
 
 def step_json(host: "Host | None", step: Step) -> dict[str, Any]:
@@ -55,7 +54,7 @@ def report_document(diag: "Diagnosis") -> dict[str, Any]:
     host = diag.host
     return {
         "schema": SCHEMA,
-        "version": __version__,
+        "version": VERSION,
         "host": host.describe(),
         "checks": [check_json(host, r) for r in diag.runs],
         "summary": diag.counts(),

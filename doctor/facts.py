@@ -6,17 +6,13 @@ import os
 from .records import dataclass, field
 from typing import Any, TYPE_CHECKING
 
-from .host.files import HostFileError, unix_path
+from .constants import NERDCTL_DEFAULTS
+from .fileops import HostFileError
+from .host.sockets import unix_path
 
 if TYPE_CHECKING:
     from .host import Host
 
-NERDCTL_DEFAULTS = {
-    "address": "/run/containerd/containerd.sock",
-    "namespace": "default",
-    "snapshotter": "overlayfs",
-}
-K3S_SOCKET = "/run/k3s/containerd/containerd.sock"  # k3s, and Rancher Desktop inside its VM
 ENV_FOR = {"address": "CONTAINERD_ADDRESS", "namespace": "CONTAINERD_NAMESPACE", "snapshotter": "CONTAINERD_SNAPSHOTTER"}
 
 

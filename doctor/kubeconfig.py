@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
-from .host.files import HostFileError
+from .fileops import HostFileError
 
 if TYPE_CHECKING:
     from typing import Any

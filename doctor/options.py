@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
+from .constants import DEFAULT_NAMESPACE, FRONTENDS, MODES, valid_namespace
 from .exitcodes import UsageError
 
 if TYPE_CHECKING:
@@ -15,11 +15,6 @@ if TYPE_CHECKING:
     from .host import Host
     from .model import Check
 
-DEFAULT_NAMESPACE = "k8s.io"
-MODES = ("auto", "rootful", "rootless", "vm")
-FRONTENDS = ("auto", "rancher-desktop", "colima", "lima")
-# containerd's namespace rule (identifiers.Validate): labels of [A-Za-z0-9] joined by . _ -, at most 76 chars
-_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
 
 EXIT_CODES_HELP = """exit codes:
   0    no fail or error (with --strict: no warn either)
@@ -27,10 +22,6 @@ EXIT_CODES_HELP = """exit codes:
   2    usage error, a fix that is not offered, or a fix refused for lack of consent
   3    internal error of nerdctl-doctor (set NERDCTL_DOCTOR_DEBUG=1 for the traceback)
   130  interrupted (SIGTERM and SIGHUP: 128 + the signal)"""
-
-
-def valid_namespace(ns: str) -> bool:
-    return bool(_NAMESPACE_RE.match(ns)) and len(ns) <= 76
 
 
 def _timeout(s: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
-from . import __version__
+from .constants import VERSION
 from .events import RunEvent
 from .model import Check, CheckRun, Status, jsonable
 
@@ -76,7 +76,7 @@ class TextReport:
     def header(self) -> None:
         h = self.host.describe()
         fe = f" ({h['frontend']})" if h.get("frontend") else ""
-        line = (f"nerdctl-doctor {__version__} · {h['platform']} {h['distro']} · {h['mode']}{fe} · "
+        line = (f"nerdctl-doctor {VERSION} · {h['platform']} {h['distro']} · {h['mode']}{fe} · "
                 f"namespace {h['namespace']}" + (f" · root {h['root']}" if h["root"] != "/" else ""))
         self._w(line)
         self.out.flush()

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, RichLog, Static, Tree
 
-from . import __version__
+from .constants import VERSION
 from .diagnosis import Diagnosis, NextStep, exit_code_for, next_steps, offered
 from .events import CheckFinished, CheckStarted, Rechecked, RunFinished, StepOutput, StepStarted
 from .model import CheckRun, Status, jsonable
@@ -394,7 +394,7 @@ class DoctorApp(App[int]):
     def host_line(self) -> Text:
         h = self.host.describe()
         mode = h["mode"] + (f" ({h['frontend']})" if h.get("frontend") else "")
-        parts = [f"nerdctl-doctor {__version__}", f"{h['platform']} {h['distro']}", mode, f"namespace {h['namespace']}"]
+        parts = [f"nerdctl-doctor {VERSION}", f"{h['platform']} {h['distro']}", mode, f"namespace {h['namespace']}"]
         n = self.runs.get("nerdctl.installed")
         parts.append("nerdctl " + (n.result.evidence.get("path", "missing") if n else "…"))
         b = self.runs.get("buildkit.host")
@@ -577,7 +577,7 @@ class DoctorApp(App[int]):
         name = f"nerdctl-doctor-report-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
         path = os.path.abspath(name)
         try:
-            from .fixes.apply import atomic_write
+            from .fileops import atomic_write
 
             atomic_write(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
         except OSError as exc:

@@ -9,7 +9,6 @@ directory, fsync, rename), a timestamped backup beside the original, recorded in
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import re
@@ -17,11 +16,12 @@ import tempfile
 from ..records import dataclass, field
 from typing import Callable, Sequence
 
+from ..constants import valid_namespace
+from ..fileops import HostFileError, atomic_write, make_backup, read_bounded, read_or_none, sha256
 from ..events import FixEvent, Rechecked, StepDone, StepOutput, StepReport, StepStarted
 from ..model import AdviceStep, CheckRun, EditStep, Fix, RunStep, Status
 from .edits import EditError, new_text, unified
 
-NAMESPACE_RE = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 STEP_TIMEOUT = 600.0
 
@@ -54,7 +54,7 @@ def validate_env(env: dict) -> None:
             raise StepError(f"invalid environment variable name {k!r}")
         if "\x00" in v or "\n" in v:
             raise StepError(f"invalid value for {k}")
-        if k == "CONTAINERD_NAMESPACE" and not (NAMESPACE_RE.match(v) and len(v) <= 76):
+        if k == "CONTAINERD_NAMESPACE" and not valid_namespace(v):
             raise StepError(f"CONTAINERD_NAMESPACE={v!r} is not a valid containerd namespace")
         if k == "CONTAINERD_SNAPSHOTTER" and not re.match(r"^[A-Za-z0-9_.-]+$", v):
             raise StepError(f"CONTAINERD_SNAPSHOTTER={v!r} is not a snapshotter name")
@@ -115,47 +115,6 @@ def journal_path(host) -> str | None:
     return os.path.join(d, "last-fix.json") if d else None
 
 
-def sha256(data: bytes | None) -> str | None:
-    return hashlib.sha256(data).hexdigest() if data is not None else None
-
-
-def atomic_write(path: str, data: bytes, like: str | None = None) -> None:
-    """Temp file in the same directory, fsync, rename; mode and owner copied from ``like`` when it exists."""
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if like and os.path.exists(like):
-            st = os.stat(like)
-            os.chmod(tmp, st.st_mode & 0o7777)
-            if os.geteuid() == 0:
-                try:
-                    os.chown(tmp, st.st_uid, st.st_gid)
-                except OSError:
-                    pass
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
 def write_journal(host, fix: Fix, edits: list[dict]) -> None:
     p = journal_path(host)
     if not p or not edits:
@@ -167,8 +126,6 @@ def write_journal(host, fix: Fix, edits: list[dict]) -> None:
 
 def read_journal(host) -> dict | None:
     """The last fix's journal; None when there is none. Raises EditError when it is not a valid journal."""
-    from ..host.files import HostFileError, read_bounded
-
     p = journal_path(host)
     if not p or not os.path.lexists(p):
         return None
@@ -190,36 +147,11 @@ def read_journal(host) -> dict | None:
 
 
 def _raw(path: str) -> bytes | None:
-    from ..host.files import READ_LIMIT, HostFileError, read_bounded
-
+    """A file's bytes for an edit or an undo; None when absent; larger than configuration ever is: not edited."""
     try:
-        return read_bounded(path, path, READ_LIMIT)  # larger than configuration ever is: not edited
+        return read_or_none(path)
     except HostFileError as exc:
-        if exc.reason == "missing":
-            return None
         raise EditError(str(exc)) from None
-
-
-def make_backup(path: str, data: bytes, st: os.stat_result) -> str:
-    """A timestamped copy beside ``path``, created exclusively (never through a link, never over a file), with
-    the original's mode and owner from the start."""
-    for n in range(100):
-        stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f") + (f"-{n}" if n else "")
-        backup = f"{path}.nerdctl-doctor-{stamp}.bak"
-        try:
-            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            continue
-        try:
-            if os.geteuid() == 0:
-                os.fchown(fd, st.st_uid, st.st_gid)
-            os.fchmod(fd, st.st_mode & 0o7777)
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return backup
-    raise StepError(f"cannot create a backup of {path}")
 
 
 def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:

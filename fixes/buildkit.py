@@ -1,6 +1,7 @@
 """The BuildKit fixes (SPEC section 5)."""
 from __future__ import annotations
 
+from ..constants import SETUPTOOL
 from ..model import AdviceStep, EditStep, Fix, RunStep
 from .catalog import define, make
 
@@ -18,7 +19,6 @@ ENABLE_SERVICE = define("buildkit.enable-service", "Start buildkitd and enable i
                         ("buildkit.host", "buildkit.worker", "buildkit.daemon"),
                         "rootful, buildkitd installed but not running, a buildkit unit exists")
 
-SETUPTOOL = "containerd-rootless-setuptool.sh"
 
 
 def install(text: str) -> Fix:

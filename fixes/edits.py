@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable
 
-from ..host.files import HostFileError
+from ..fileops import HostFileError
 
 Editor = Callable[[str | None, dict], str]
 EDITORS: dict[str, Editor] = {}

@@ -26,12 +26,12 @@ def command(target: str, content: str | None, expected_sha: str | None) -> list[
 
 
 def main(argv: list[str]) -> int:
-    from .apply import EditError, _raw, atomic_write, make_backup, sha256
+    from ..fileops import HostFileError, atomic_write, make_backup, read_or_none, sha256
 
     target, content, expected = argv
     try:
-        old = _raw(target)
-    except EditError as exc:
+        old = read_or_none(target)
+    except HostFileError as exc:
         print(f"nerdctl-doctor: {exc}", file=sys.stderr)
         return 1
     if (sha256(old) or "-") != expected:

@@ -11,6 +11,7 @@ import os
 import time
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
+from .. import osapi
 from .argv import dockerfile_for
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def key(args: argparse.Namespace, host: "Host") -> str:
     read is not in the key: the entry records it (see store), and a hit needs all of it unchanged."""
     parts: list[Any] = [4, str(host.root), host.mode, host.frontend.name, host.namespace, args.address,
                         args.buildkit_host, os.path.abspath(args.context), args.file and os.path.abspath(args.file),
-                        args.dockerfile_contents_env, args.secret, os.getcwd(), os.geteuid(),
+                        args.dockerfile_contents_env, args.secret, os.getcwd(), osapi.effective_uid(),
                         {k: host.env.get(k) for k in ENV_KEYS}]
     import zlib  # a C module: cheaper to import than hashlib on this hot path; entries are validated anyway
 
@@ -62,14 +63,14 @@ def _entry(host: "Host", k: str) -> str | None:
 
 
 def hit(host: "Host", k: str) -> bool:
-    from ..host.files import HostFileError, read_bounded
+    from ..fileops import HostFileError, read_bounded
 
     p = _entry(host, k)
     if not p:
         return False
     try:
         st = os.lstat(p)
-        if not os.path.isfile(p) or os.path.islink(p) or st.st_uid != os.geteuid():
+        if not os.path.isfile(p) or os.path.islink(p) or (osapi.effective_uid() is not None and st.st_uid != osapi.effective_uid()):
             return False
         doc = json.loads(read_bounded(p, p, 64 << 10))
         if not (doc.get("ok") is True and time.time() - float(doc.get("time", 0)) < MAX_AGE):
@@ -93,7 +94,7 @@ def store(host: "Host", k: str, sockets: list[str], files: list[str] | None = No
     if not p:
         return
     try:
-        from ..fixes.apply import atomic_write
+        from ..fileops import atomic_write
 
         doc = {"ok": True, "time": time.time(), "sockets": sockets,
                "files": {f: _stat_id(f) for f in files or []}}

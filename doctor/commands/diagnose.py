@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-from .. import __version__
+from ..constants import VERSION
 from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
 
 EXAMPLES = """commands:
@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
                                                                  "the checks skipped because of another")
     p.add_argument("--list-checks", action="store_true", help="list every registered check without running any "
                                                               "(with --json: as a JSON document)")
-    p.add_argument("--version", action="version", version=f"nerdctl-doctor {__version__}")
+    p.add_argument("--version", action="version", version=f"nerdctl-doctor {VERSION}")
     add_common(p)
     return p
 

@@ -63,7 +63,7 @@ def run(argv: Sequence[str]) -> int:
     except OSError:
         same = False
     if not same:
-        from ..fixes.apply import atomic_write
+        from ..fileops import atomic_write
 
         try:
             atomic_write(path, text.encode())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
+from ..constants import K3S_SOCKET
 from .base import Frontend, home_path
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ RESOURCES = {
 TOOLS = ("nerdctl", "docker", "docker-compose", "docker-buildx", "docker-credential-ecr-login",
          "docker-credential-none", "docker-credential-pass", "docker-credential-secretservice",
          "docker-credential-osxkeychain", "helm", "kubectl", "kuberlr", "rdctl", "spin")
-K3S_SOCKET = "/run/k3s/containerd/containerd.sock"
 
 
 class RancherDesktop(Frontend):
@@ -153,7 +153,7 @@ class RancherDesktop(Frontend):
 
 def lima_yaml_mounts(host: "Host", path: str) -> list[str]:
     """mounts[].location of a Lima instance's lima.yaml, ~ expanded; [] when unreadable."""
-    from ..host.files import HostFileError
+    from ..fileops import HostFileError
 
     try:
         text = host.read_text(path)

@@ -12,7 +12,10 @@ import threading
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from . import procs
-from .files import READ_LIMIT, HostFileError, read_bounded, unix_path
+from .. import osapi
+from ..constants import DEFAULT_NAMESPACE, MODES, READ_LIMIT
+from ..fileops import HostFileError, read_bounded
+from .sockets import unix_path
 from .procs import Outcome
 from .sockets import SocketProbe
 
@@ -20,8 +23,6 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Mapping, Sequence
     from ..frontends import Frontend
 
-MODES = ("auto", "rootful", "rootless", "vm")
-DEFAULT_NAMESPACE = "k8s.io"
 XDG_VARS = ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 
 
@@ -50,7 +51,7 @@ class Host:
         self.flags: dict[str, str | None] = dict(flags or {})
         self.root = os.path.abspath(root)
         self.timeout = float(timeout)
-        self.euid = os.geteuid() if euid is None else euid
+        self.euid = osapi.effective_uid() if euid is None else euid
         self.namespace = namespace or DEFAULT_NAMESPACE
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
@@ -134,12 +135,7 @@ class Host:
         u = self.env.get("USER") or self.env.get("LOGNAME")
         if u:
             return u
-        try:
-            import pwd
-
-            return pwd.getpwuid(self.euid).pw_name
-        except (KeyError, ImportError):
-            return str(self.euid)
+        return osapi.user_name(self.euid) or str(self.euid)
 
     def distro(self) -> dict[str, str]:
         """{"id", "version", "name", "like", "codename"} from the diagnosed root's os-release (bounded read)."""
@@ -341,15 +337,20 @@ class Host:
         out.argv = full
         return out
 
-    def run_streaming(self, argv: Sequence[str], on_line: Callable[[str], None], *, timeout: float = 600.0,
+    def run_streaming(self, argv: Sequence[str], on_line: Callable[[str], None], *, timeout: float | None = 600.0,
                       env: Mapping[str, str] | None = None, inherit_terminal: bool = False) -> Outcome:
+        """Run a program with its stdout and stderr merged, each line handed to ``on_line`` as it comes (fix
+        steps, loaders). ``inherit_terminal``: it keeps the doctor's terminal (sudo asking for a password)."""
         argv = [str(a) for a in argv]
         exe = self.which(argv[0]) if "/" not in argv[0] else (argv[0] if self.is_executable(argv[0]) else None)
         if exe is None:
             return Outcome(argv, "not-found")
         full_env = dict(self.env)
         full_env.update(env or {})
-        return procs.run_streaming(exe, argv, full_env, on_line, timeout, inherit_terminal)
+        lines = procs.Lines(on_line)
+        out = procs.run(exe, argv, full_env, timeout, on_output=lines, merge=True, terminal=inherit_terminal)
+        lines.flush()
+        return out
 
     # ------------------------------------------------------------------ sockets
     def probe_socket(self, address: str, timeout: float | None = None) -> SocketProbe:

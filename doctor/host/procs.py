@@ -1,17 +1,22 @@
-"""Running programs: never through a shell, always with a timeout, output capped, and every child still running
-ended when the doctor is interrupted."""
+"""The one way the doctor runs a program: never through a shell, always bounded (a timeout, or none only where the
+caller says so: a build), output capped, optionally streamed as it comes, and every child still running ended
+when the doctor is interrupted. Probes, fix steps, sudo's writes and the build backend's nerdctl all go through
+``run``; the OS-specific parts (process groups, ending a child) are osapi's."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import threading
 import time
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
+from .. import osapi
+from ..constants import OUTPUT_LIMIT
+
 if TYPE_CHECKING:
     from typing import IO, Any, Callable, Mapping, Sequence
 
-OUTPUT_LIMIT = 1 << 20  # what is kept of a tool's stdout (and of its stderr); the rest is read and dropped
+LINE_LIMIT = 64 << 10  # a "line" longer than this is handed on in pieces (a tool printing one huge line)
+PIPE_GRACE = 0.5  # after the program exits, how long its output may still take (a child that kept the pipe)
 
 _LIVE: set[subprocess.Popen[bytes]] = set()
 _LIVE_LOCK = threading.Lock()
@@ -28,35 +33,27 @@ def untrack(proc: "subprocess.Popen[bytes]") -> None:
 
 
 def end_children(grace: float = 1.0) -> None:
-    """End every program the doctor started that still runs: SIGTERM to its process group, SIGKILL after
-    ``grace`` seconds."""
+    """End every program the doctor started that still runs: asked first (its whole group), then forced after
+    ``grace`` seconds. A program that ignores the request is ended all the same."""
     with _LIVE_LOCK:
         procs = list(_LIVE)
     for p in procs:
-        signal_group(p, signal.SIGTERM)
+        osapi.end_process(p, force=False)
     deadline = time.monotonic() + grace
     for p in procs:
         try:
             p.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            signal_group(p, signal.SIGKILL)
+            osapi.end_process(p, force=True)
         except Exception:  # noqa: BLE001
-            pass
-
-
-def signal_group(proc: "subprocess.Popen[bytes]", sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except OSError:
-        try:
-            proc.send_signal(sig)
-        except OSError:
             pass
 
 
 class Outcome:
     """What running a program came to. ``kind``: exited, not-found, not-executable, timeout, error. ``where``:
     local, or the front-end whose VM ran it."""
+
+    __slots__ = ("argv", "kind", "exit_code", "stdout", "stderr", "duration_ms", "where", "detail", "truncated")
 
     def __init__(self, argv: list[str], kind: str, exit_code: int | None = None, stdout: str = "", stderr: str = "",
                  duration_ms: int = 0, where: str = "local", detail: str = "", truncated: bool = False) -> None:
@@ -104,15 +101,43 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
 
 
-def _drain(src: IO[bytes], keep: list[bytes], limit: int, on_chunk: Callable[[bytes], None] | None = None) -> None:
+class Lines:
+    """Turns the chunks ``run`` streams into whole lines for ``on_line`` (bounded: a huge line comes in pieces).
+    Call ``flush()`` after the run for a last line without a newline."""
+
+    def __init__(self, on_line: Callable[[str], None]) -> None:
+        self.on_line = on_line
+        self.buf = b""
+
+    def __call__(self, stream: int, chunk: bytes) -> None:
+        self.buf += chunk
+        while True:
+            i = self.buf.find(b"\n")
+            if i < 0:
+                break
+            line, self.buf = self.buf[:i], self.buf[i + 1:]
+            self.on_line(line.decode("utf-8", "replace").rstrip("\r"))
+        while len(self.buf) > LINE_LIMIT:
+            piece, self.buf = self.buf[:LINE_LIMIT], self.buf[LINE_LIMIT:]
+            self.on_line(piece.decode("utf-8", "replace"))
+
+    def flush(self) -> None:
+        if self.buf:
+            self.on_line(self.buf.decode("utf-8", "replace").rstrip("\r"))
+            self.buf = b""
+
+
+def _drain(src: IO[bytes], stream: int, keep: list[bytes], limit: int,
+           on_output: Callable[[int, bytes], None] | None, lock: threading.Lock) -> None:
     size = 0
     try:
         while True:
             chunk = src.read1(65536) if hasattr(src, "read1") else src.read(65536)
             if not chunk:
                 break
-            if on_chunk is not None:
-                on_chunk(chunk)
+            if on_output is not None:
+                with lock:  # one chunk at a time reaches the caller, whichever stream it came from
+                    on_output(stream, chunk)
             if size < limit:
                 keep.append(chunk[: limit - size])
             size += len(chunk)
@@ -120,107 +145,74 @@ def _drain(src: IO[bytes], keep: list[bytes], limit: int, on_chunk: Callable[[by
         pass
 
 
-def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float, input: bytes | None = None,
-        cwd: str | None = None, where: str = "local") -> Outcome:
-    """Run ``exe`` with ``argv[1:]`` (argv[0] is what is shown), bounded by ``timeout``."""
+def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | None, input: bytes | None = None,
+        cwd: str | None = None, where: str = "local", *, on_output: Callable[[int, bytes], None] | None = None,
+        merge: bool = False, terminal: bool = False, keep: int = OUTPUT_LIMIT) -> Outcome:
+    """Run ``exe`` with ``argv[1:]`` (argv[0] is what is shown). ``timeout`` None: no limit (a build). Output is
+    kept up to ``keep`` bytes per stream and, with ``on_output(stream, chunk)`` (1 stdout, 2 stderr), handed on as
+    it comes; ``merge`` puts stderr into stdout. ``terminal``: the program keeps the doctor's terminal and
+    session (sudo asking for a password); otherwise it gets a process group of its own and no stdin."""
     shown = [str(a) for a in argv]
     start = time.monotonic()
+    kwargs: dict[str, Any] = {} if terminal else osapi.new_group_kwargs()
+    stdin: Any = subprocess.PIPE if input is not None else (None if terminal else subprocess.DEVNULL)
     try:
-        proc = subprocess.Popen([exe, *shown[1:]], stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env), cwd=cwd,
-                                start_new_session=True)
+        proc = subprocess.Popen([exe, *shown[1:]], stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT if merge else subprocess.PIPE, env=dict(env), cwd=cwd,
+                                **kwargs)
     except PermissionError as exc:
         return Outcome(shown, "not-executable", where=where, detail=exc.strerror or str(exc))
     except FileNotFoundError as exc:  # e.g. a script whose interpreter is missing
         return Outcome(shown, "not-executable", where=where, detail=f"cannot execute: {exc.strerror}")
-    except OSError as exc:
-        return Outcome(shown, "error", where=where, detail=exc.strerror or str(exc))
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument or the environment
+        return Outcome(shown, "error", where=where, detail=getattr(exc, "strerror", None) or str(exc))
     track(proc)
+    group = not terminal
     out: list[bytes] = []
     err: list[bytes] = []
-    assert proc.stdout is not None and proc.stderr is not None
-    readers = [threading.Thread(target=_drain, args=(proc.stdout, out, OUTPUT_LIMIT), daemon=True),
-               threading.Thread(target=_drain, args=(proc.stderr, err, OUTPUT_LIMIT), daemon=True)]
+    lock = threading.Lock()
+    assert proc.stdout is not None
+    readers = [threading.Thread(target=_drain, args=(proc.stdout, 1, out, keep, on_output, lock), daemon=True)]
+    if proc.stderr is not None:
+        readers.append(threading.Thread(target=_drain, args=(proc.stderr, 2, err, keep, on_output, lock),
+                                        daemon=True))
     for t in readers:
         t.start()
+    # A blocking wait in a thread: no polling sleeps (Popen.wait(timeout=...) costs short tools up to half their
+    # run time again), and the program's exit is seen even when a child it left behind keeps the pipes open.
+    exited = threading.Event()
+    threading.Thread(target=lambda: (proc.wait(), exited.set()), daemon=True).start()
+    timed_out = False
     try:
         if input is not None and proc.stdin is not None:
             try:
                 proc.stdin.write(input)
                 proc.stdin.close()
-            except OSError:
+            except (OSError, ValueError):
                 pass
-        # Wait on the readers: they end the moment the program closes its output, without the polling sleeps of
-        # Popen.wait(timeout=...), which cost short tools up to half their run time again.
-        deadline = start + timeout
+        if not exited.wait(None if timeout is None else max(0.0, start + timeout - time.monotonic())):
+            timed_out = True
+            osapi.end_process(proc, force=True, group=group)
+            exited.wait(1.0)
         for t in readers:
-            t.join(timeout=max(0.0, deadline - time.monotonic()))
-        try:
-            proc.wait(timeout=max(0.01, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            signal_group(proc, signal.SIGKILL)
-            try:
-                proc.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
-            return Outcome(shown, "timeout", duration_ms=int((time.monotonic() - start) * 1000), where=where)
+            t.join(timeout=PIPE_GRACE)
+        if any(t.is_alive() for t in readers) and group:
+            osapi.end_process(proc, force=True, group=True)  # what it left behind still holds the output
+            for t in readers:
+                t.join(timeout=0.2)
     except BaseException:  # interrupted: the program must not outlive the doctor
-        signal_group(proc, signal.SIGKILL)
+        osapi.end_process(proc, force=False, group=group)
+        if not exited.wait(1.0):
+            osapi.end_process(proc, force=True, group=group)
         raise
     finally:
         untrack(proc)
     dur = int((time.monotonic() - start) * 1000)
-    o, e = b"".join(out), b"".join(err)
+    with lock:
+        o, e = b"".join(out), b"".join(err)
+    if timed_out:
+        return Outcome(shown, "timeout", stdout=o.decode("utf-8", "replace"), stderr=e.decode("utf-8", "replace"),
+                       duration_ms=dur, where=where)
     return Outcome(shown, "exited", exit_code=proc.returncode, stdout=o.decode("utf-8", "replace"),
                    stderr=e.decode("utf-8", "replace"), duration_ms=dur, where=where,
-                   truncated=len(o) >= OUTPUT_LIMIT or len(e) >= OUTPUT_LIMIT)
-
-
-def run_streaming(exe: str, argv: Sequence[str], env: Mapping[str, str], on_line: Callable[[str], None],
-                  timeout: float, inherit_terminal: bool = False) -> Outcome:
-    """Run a program, handing each line of its merged output to ``on_line`` as it comes (fix steps). With
-    ``inherit_terminal`` it keeps the doctor's session and terminal (sudo must be able to ask for a password)."""
-    shown = [str(a) for a in argv]
-    start = time.monotonic()
-    try:
-        proc = subprocess.Popen([exe, *shown[1:]], stdin=None if inherit_terminal else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(env),
-                                start_new_session=not inherit_terminal)
-    except OSError as exc:
-        return Outcome(shown, "not-executable" if isinstance(exc, PermissionError) else "error",
-                       detail=exc.strerror or str(exc))
-    track(proc)
-    lines: list[str] = []
-    kept = 0
-    timed_out = threading.Event()
-
-    def expire() -> None:
-        timed_out.set()
-        signal_group(proc, signal.SIGKILL) if not inherit_terminal else proc.kill()
-
-    timer = threading.Timer(timeout, expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            if kept < OUTPUT_LIMIT:
-                lines.append(line)
-                kept += len(line) + 1
-            on_line(line)
-        proc.wait()
-    except BaseException:  # interrupted: end the step (its whole group) before the doctor exits
-        signal_group(proc, signal.SIGTERM)
-        try:
-            proc.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            signal_group(proc, signal.SIGKILL)
-        raise
-    finally:
-        timer.cancel()
-        untrack(proc)
-    dur = int((time.monotonic() - start) * 1000)
-    if timed_out.is_set():
-        return Outcome(shown, "timeout", stdout="\n".join(lines), duration_ms=dur)
-    return Outcome(shown, "exited", exit_code=proc.returncode, stdout="\n".join(lines), duration_ms=dur)
+                   truncated=len(o) >= keep or len(e) >= keep)

@@ -17,7 +17,7 @@ from test_tiltfile import Tilt
 
 NEEDED = ("nerdctl_doctor/schemas/report.json", "nerdctl_doctor/schemas/fix.json",
           "nerdctl_doctor/schemas/list-checks.json", "nerdctl_doctor/tilt/nerdctl_doctor/Tiltfile",
-          "nerdctl_doctor/checks/buildkit.py", "nerdctl_doctor/fixes/apply.py", "nerdctl_doctor/host/files.py",
+          "nerdctl_doctor/checks/buildkit.py", "nerdctl_doctor/fixes/apply.py", "nerdctl_doctor/fileops.py",
           "nerdctl_doctor/frontends/rancher_desktop.py", "nerdctl_doctor/build/preflight.py",
           "nerdctl_doctor/commands/build.py")
 

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from nerdctl_doctor.host import Host, HostFileError
+from nerdctl_doctor.fileops import HostFileError
+from nerdctl_doctor.host import Host
 
 
 def test_resolve_joins_system_paths_and_keeps_user_paths(sandbox):

@@ -1,0 +1,92 @@
+"""POSIX implementations of the doctor's own OS services (see __init__.py)."""
+from __future__ import annotations
+
+import os
+import signal
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Any
+
+__all__ = ["NAME", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+           "open_exclusive", "read_flags", "terminating_signals", "user_name"]
+
+NAME = "posix"
+
+
+def effective_uid() -> int:
+    """The doctor's own effective uid."""
+    return os.geteuid()
+
+
+def elevated() -> bool:
+    """Does the doctor run with the privileges a system edit needs (root)?"""
+    return os.geteuid() == 0
+
+
+def user_name(uid: int) -> str | None:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, ImportError):
+        return None
+
+
+def new_group_kwargs() -> dict[str, Any]:
+    """Popen arguments that start a child in a process group of its own, so that it and its children can be
+    ended together (and a Ctrl-C at the terminal reaches the doctor first)."""
+    return {"start_new_session": True}
+
+
+def end_process(proc: "subprocess.Popen[bytes]", force: bool, group: bool = True) -> None:
+    """Ask a child (its whole group when ``group``) to end (SIGTERM), or end it at once (SIGKILL)."""
+    sig = signal.SIGKILL if force else signal.SIGTERM
+    if group:
+        try:
+            os.killpg(proc.pid, sig)
+            return
+        except OSError:
+            pass
+    try:
+        proc.send_signal(sig)
+    except OSError:
+        pass
+
+
+def terminating_signals() -> list[int]:
+    """The signals that end a run like Ctrl-C does (SPEC 2: 128 + the signal)."""
+    return [signal.SIGTERM, signal.SIGHUP]
+
+
+def open_exclusive(path: str, mode: int = 0o600) -> int:
+    """Create ``path`` for writing, never through a link and never over an existing file (FileExistsError)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+
+
+def read_flags() -> int:
+    """os.open flags for a read that never blocks on a FIFO or becomes a controlling terminal."""
+    return os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY
+
+
+def copy_owner(fd: int, uid: int, gid: int) -> None:
+    """Give a file the owner of the one it replaces (only root can; others keep their own)."""
+    if os.geteuid() == 0:
+        try:
+            os.fchown(fd, uid, gid)
+        except OSError:
+            pass
+
+
+def fsync_dir(directory: str) -> None:
+    """Make a rename in ``directory`` durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
