@@ -9,39 +9,37 @@
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
-import threading
 from typing import Any, TYPE_CHECKING
 
-from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config,
-                     nerdctl_version, physical_address)
+from ..facts import (buildkit_candidates as candidates, containerd_target, nerdctl_config)
 from ..fixes import buildkit as fixes
+from ..fixes.all import build as build_fix
 from ..constants import DEFAULT_CONTAINERD, SETUPTOOL
+from ..buildkit.config import judge_config, line_col
+from ..buildkit.probe import (LABEL, dead_host_message, nerdctl_no_host_message, probe_all,
+                              read_workers, sharable_differences)
+from ..buildkit.units import (OCI_RUNTIMES, buildkitd_installed, config_path, daemons, expected_rootless_flags,
+                              oci_enabled, overriding_flags, parse_flags, service_units, system_unit, unit_file, unit_runs_oci, worker_flags)
 from ..fileops import HostFileError
 from ..host.sockets import unix_path
 from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr
 
 if TYPE_CHECKING:
-    from ..host import Host, Outcome
+    from ..host import Host
 
 MIN_BUILDCTL = (0, 10, 0)
-LABEL = "org.mobyproject.buildkit.worker."
-NO_HOST_HINT = ("`buildctl` needs to be installed and `buildkitd` needs to be running, see "
-                "https://github.com/moby/buildkit")
-ROOTLESS_HINT = (", and `containerd-rootless-setuptool.sh install-buildkit` for OCI worker or "
-                 "`containerd-rootless-setuptool.sh install-buildkit-containerd` for containerd worker")
-OCI_RUNTIMES = ("runc", "buildkit-runc")
+
+
 COST = ("nerdctl cannot write the image straight into containerd: it exports a tarball and loads it (slower), and "
         "images in containerd's {ns} namespace, including ones you built earlier, are invisible to FROM "
         "(\"pull access denied\" / \"not found\" for a local base image)")
+
+
 BUILDCTL_TIMEOUT_NOTE = "a BuildKit daemon that accepts connections but never answers makes every nerdctl build wait"
-
-
-# --------------------------------------------------------------------------- buildctl
 
 
 @check("buildkit.buildctl", title="buildctl (BuildKit client) on PATH")
@@ -121,131 +119,6 @@ def install_fix(host) -> Fix:
     return fixes.install(text)
 
 
-# --------------------------------------------------------------------------- host selection
-
-
-def classify_buildctl_error(text: str) -> str:
-    """A candidate's outcome from buildctl's stderr (shared/upstream files 20-26)."""
-    t = text.lower()
-    if "error reading server preface" in t or "deadline exceeded" in t:
-        return "timeout"  # a daemon that accepts and never answers: buildctl gives up after 20 s
-    if "no such file or directory" in t:
-        return "missing"
-    if "connection refused" in t:
-        return "refused"
-    if "permission denied" in t:
-        return "permission-denied"
-    if "executable file not found" in t:
-        return "no-buildctl"
-    if "deadline exceeded" in t or "timeout" in t:
-        return "timeout"
-    return "error"
-
-
-def on_this_host(host: Host, address: str) -> bool:
-    """Is this BuildKit address reached from here (not through the front-end's VM)?"""
-    if not host.vm:
-        return True
-    fwd = host.frontend.forwarded_buildkit()
-    return bool(fwd) and address == f"unix://{fwd}" and host.which("buildctl") is not None
-
-
-def run_buildctl(host: Host, address: str, *args: str) -> Outcome:
-    argv = ["buildctl", f"--addr={physical_address(host, address)}", *args]
-    return host.run(argv) if on_this_host(host, address) else host.run_vm(argv)
-
-
-def ping(host, address: str) -> dict:
-    """Ping one candidate the way nerdctl does. Memoised per address, so a timed-out daemon is asked once."""
-
-    def compute() -> dict:
-        rec: dict[str, Any] = {}
-        p = unix_path(address) if address.startswith("unix:") else None
-        if p is not None and on_this_host(host, address):
-            st = host.stat(p)
-            if st is None:
-                rec.update(outcome="missing", detail=f"{host.show(p)} does not exist")
-                return rec
-            import stat as _stat
-
-            if not _stat.S_ISSOCK(st.st_mode):
-                rec.update(outcome="not-a-socket", detail=f"{host.show(p)} is not a socket")
-                return rec
-        out = run_buildctl(host, address, "debug", "workers")
-        rec["command"] = out.to_json()
-        if out.ok:
-            rec["outcome"] = "answered"
-            if p is not None and not host.vm:
-                lst = host.socket_listener(host.resolve(p))
-                if lst:
-                    rec["listener"] = lst
-        elif out.kind == "timeout":
-            rec.update(outcome="timeout", detail=f"did not answer within {host.timeout:g}s (real buildctl gives up "
-                                                 "after 20 s, and nerdctl waits that long on every build)")
-        elif out.kind == "not-found":
-            rec.update(outcome="no-buildctl", detail='exec: "buildctl": executable file not found in $PATH')
-        elif out.kind == "exited":
-            err = (out.stderr or out.stdout).strip()
-            rec.update(outcome=classify_buildctl_error(err), detail=err.splitlines()[-1] if err else "")
-        else:
-            rec.update(outcome="error", detail=out.describe())
-        return rec
-
-    return host.memo(("buildctl-ping", address), compute)
-
-
-def probe_all(host) -> list[dict]:
-    cands = candidates(host)
-    results: list[dict | None] = [None] * len(cands)
-
-    def one(i: int) -> None:
-        try:
-            results[i] = ping(host, cands[i]["address"])
-        except Exception as exc:  # noqa: BLE001
-            results[i] = {"outcome": "error", "detail": f"{type(exc).__name__}: {exc}"}
-
-    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(cands))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [{**c, **(r or {"outcome": "error"})} for c, r in zip(cands, results)]
-
-
-def buildkitd_installed(host) -> bool:
-    if host.vm:
-        return True
-    if host.which("buildkitd"):
-        return True
-    return bool(service_units(host))
-
-
-def candidate_error(c: dict) -> str:
-    """What nerdctl says of one candidate: buildctl's exit status (its stderr is thrown away)."""
-    return 'exec: "buildctl": executable file not found in $PATH' if c["outcome"] == "no-buildctl" else "exit status 1"
-
-
-def nerdctl_no_host_message(host, probed: list[dict]) -> str:
-    """The log line and error nerdctl prints when no candidate answers (UPSTREAM.md section 1), for the
-    installed nerdctl's version."""
-    hint = NO_HOST_HINT + (ROOTLESS_HINT if host.rootless else "")
-    errors = [f"failed to ping to host {c['address']}: {candidate_error(c)}" for c in probed]
-    v = nerdctl_version(host)
-    if v is not None and v < (1, 6, 0):
-        joined = f"{len(errors)} errors occurred:\n" + "\n".join(f"\t* {e}" for e in errors)
-    else:
-        joined = "\n".join(errors)
-    log = f'level=error msg="{hint}" error="{joined}"'
-    return log + "\n" + f"no buildkit host is available, tried {len(probed)} candidates: " + joined
-
-
-def dead_host_message(host) -> str:
-    v = nerdctl_version(host)
-    if v is not None and v >= (2, 1, 3):
-        return "exit status 1"
-    return f"{NO_HOST_HINT}{ROOTLESS_HINT if host.rootless else ''}: exit status 1"
-
-
 @check("buildkit.host", title="BuildKit daemon nerdctl will use", requires=("buildkit.buildctl",))
 def buildkit_host(host: Host, deps: Deps) -> Result:
     probed = probe_all(host)
@@ -305,60 +178,6 @@ def no_host_fixes(host) -> list[Fix]:
     return [fixes.enable_service()] if unit else []
 
 
-# --------------------------------------------------------------------------- workers
-
-
-def read_workers(host, address: str) -> tuple[list[dict] | None, dict]:
-    """The daemon's workers exactly as nerdctl reads them before every build: `debug workers --format
-    '{{json .}}'`. When that fails nerdctl aborts the build, so there is no fallback. (workers, evidence)."""
-
-    def compute():
-        out = run_buildctl(host, address, "debug", "workers", "--format", "{{json .}}")
-        ev: dict[str, Any] = {"command": out.to_json()}
-        if not out.ok:
-            return None, ev
-        try:
-            data = json.loads(out.stdout)
-        except json.JSONDecodeError as exc:
-            ev["parse_error"] = f"not JSON: {exc}"
-            return None, ev
-        if not isinstance(data, list) or not all(isinstance(w, dict) for w in data):
-            ev["parse_error"] = "not a JSON array of worker records"
-            return None, ev
-        return data, ev
-
-    return host.memo(("buildctl-workers", address), compute)
-
-
-def sharable_differences(host, labels: dict) -> tuple[list[dict], dict]:
-    """nerdctl's test for writing the image straight into containerd. (differences, facts)."""
-    cfg = nerdctl_config(host)
-    want_snap = cfg.value("snapshotter")
-    diffs: list[dict] = []
-    executor = labels.get(LABEL + "executor")
-    facts: dict[str, Any] = {"target_namespace": host.namespace, "nerdctl_snapshotter": want_snap}
-    if executor != "containerd":
-        diffs.append({"label": "executor", "worker": executor, "nerdctl": "containerd"})
-        return diffs, facts
-    ns = labels.get(LABEL + "containerd.namespace")
-    if ns != host.namespace:
-        diffs.append({"label": "containerd.namespace", "worker": ns, "nerdctl": host.namespace})
-    server = containerd_server(host)
-    uuid = labels.get(LABEL + "containerd.uuid")
-    if server.answered and server.uuid:
-        facts["containerd_uuid"] = server.uuid
-        if uuid != server.uuid:
-            diffs.append({"label": "containerd.uuid", "worker": uuid, "nerdctl": server.uuid})
-    else:
-        facts["containerd_uuid"] = None
-        facts["containerd_uuid_note"] = "nerdctl's containerd did not answer; the UUID was not compared" + (
-            f" ({server.error})" if server.error else "")
-    snap = labels.get(LABEL + "snapshotter")
-    if snap != want_snap:
-        diffs.append({"label": "snapshotter", "worker": snap, "nerdctl": want_snap})
-    return diffs, facts
-
-
 @check("buildkit.worker", title="BuildKit worker the daemon runs", requires=("buildkit.host",))
 def buildkit_worker(host: Host, deps: Deps) -> Result:
     selected = deps["buildkit.host"].evidence.get("selected")
@@ -411,42 +230,12 @@ def buildkit_worker(host: Host, deps: Deps) -> Result:
 
 def worker_fixes(host) -> list[Fix]:
     if host.vm:
-        f = host.frontend.worker_fix(host.namespace)
+        f = build_fix(host.frontend.worker_fix(host.namespace))
         return [f] if f else []
     if host.rootless:
         f = install_containerd_worker_fix(host)
         return [f] if f else []
     return [configure_fix(host)]
-
-
-# --------------------------------------------------------------------------- fixes
-
-
-def _unit_dir(host) -> str | None:
-    ch = host.config_home()
-    return os.path.join(ch, "systemd", "user") if ch else None
-
-
-SYSTEM_UNIT_DIRS = ("/etc/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
-                    "/lib/systemd/system")
-# Flags that choose the worker; units are compared by these alone (not `--`, --addr, --root or *-worker-net).
-WORKER_FLAGS = ("--oci-worker", "--containerd-worker", "--containerd-worker-rootless", "--oci-worker-rootless",
-                "--containerd-worker-namespace", "--containerd-worker-snapshotter", "--containerd-worker-addr")
-
-
-def worker_flags(flags: list[str] | dict) -> dict[str, str]:
-    items = flags.items() if isinstance(flags, dict) else parse_flags(list(flags)).items()
-    return {k: v for k, v in items if k in WORKER_FLAGS}
-
-
-def expected_rootless_flags(host) -> dict[str, str]:
-    """The worker flags `CONTAINERD_NAMESPACE=<ns> install-buildkit-containerd` writes (nerdctl 2.0+)."""
-    want = {"--oci-worker": "false", "--containerd-worker": "true", "--containerd-worker-rootless": "true",
-            "--containerd-worker-namespace": host.namespace}
-    snap = nerdctl_config(host).value("snapshotter")
-    if snap != "overlayfs":
-        want["--containerd-worker-snapshotter"] = snap
-    return want
 
 
 def install_containerd_worker_fix(host) -> Fix | None:
@@ -459,32 +248,6 @@ def install_containerd_worker_fix(host) -> Fix | None:
     unit = unit_file(host, f"{host.namespace}-buildkit.service")
     stale = unit is not None and worker_flags(unit["flags"]) != expected_rootless_flags(host)
     return fixes.install_containerd_worker(env, uninstall_first=stale)
-
-
-def config_path(host) -> tuple[str | None, str]:
-    """buildkitd.toml: the --config of a running daemon, else the rootful or rootless default."""
-    for d in daemons(host) or []:
-        if d["flags"].get("--config"):
-            return d["flags"]["--config"], f"--config of buildkitd pid {d['pid']}"
-    if host.rootless:
-        ch = host.config_home()
-        return (os.path.join(ch, "buildkit", "buildkitd.toml") if ch else None), "rootless default"
-    return "/etc/buildkit/buildkitd.toml", "rootful default"
-
-
-OVERRIDING = ("--oci-worker", "--containerd-worker", "--containerd-worker-addr", "--containerd-worker-namespace",
-              "--containerd-worker-snapshotter")
-
-
-def overriding_flags(host) -> tuple[list[str], dict | None]:
-    """Flags of the running daemon (or of its unit) that override buildkitd.toml, and that unit."""
-    unit = system_unit(host)
-    flags: dict[str, str] = {}
-    for d in daemons(host) or []:
-        flags.update(d["flags"])
-    if not flags and unit:
-        flags = parse_flags(unit["flags"])
-    return [f"{k}={v}" for k, v in flags.items() if k in OVERRIDING], unit
 
 
 def configure_fix(host) -> Fix:
@@ -504,68 +267,6 @@ def configure_fix(host) -> Fix:
                                                  unit=name.removesuffix(".service"))
     return fixes.configure_containerd_worker(path or "/etc/buildkit/buildkitd.toml", host.namespace, address,
                                              None, drop)
-
-
-# --------------------------------------------------------------------------- config
-
-
-def _line_col(exc: Exception) -> tuple[int | None, int | None]:
-    m = re.search(r"line (\d+), column (\d+)", str(exc))
-    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
-
-
-def judge_config(host, data: Any, runc: bool, containerd_addr: str) -> tuple[str, list[str], dict]:
-    """(status, findings, effective) for a parsed buildkitd.toml. Never raises on odd input."""
-    findings: list[str] = []
-    eff: dict[str, Any] = {}
-    if not isinstance(data, dict):
-        return "fail", ["the document is not a table"], eff
-    worker = data.get("worker", {})
-    if not isinstance(worker, dict):
-        return "fail", ["`worker` is not a table: buildkitd refuses to load this file"], eff
-    oci = worker.get("oci", {})
-    ctd = worker.get("containerd", {})
-    bad = []
-    for name, sect in (("worker.oci", oci), ("worker.containerd", ctd)):
-        if not isinstance(sect, dict):
-            bad.append(f"[{name}] is not a table")
-            continue
-        en = sect.get("enabled")
-        if en is not None and not isinstance(en, bool):
-            bad.append(f"{name}.enabled = {en!r} is not a boolean")
-        for key in ("namespace", "address", "snapshotter"):
-            if key in sect and not isinstance(sect[key], str):
-                bad.append(f"{name}.{key} = {sect[key]!r} is not a string")
-    if bad:
-        return "fail", [b + ": buildkitd refuses to load this file" for b in bad], eff
-    oci_en = oci.get("enabled")
-    ctd_en = ctd.get("enabled")
-    oci_on = oci_en is True or (oci_en is None and runc)
-    eff["oci"] = {"enabled": oci_en if oci_en is not None else f"auto ({'runc on PATH' if runc else 'no runc on PATH'})"}
-    ns = ctd.get("namespace", "buildkit")
-    addr = ctd.get("address", DEFAULT_CONTAINERD)
-    eff["containerd"] = {"enabled": ctd_en if ctd_en is not None else "auto (when containerd answers)",
-                         "namespace": ns, "address": addr, "snapshotter": ctd.get("snapshotter", "overlayfs")}
-    status = "ok"
-    if oci_on:
-        status = "warn"
-        why = "enabled = true" if oci_en is True else "not disabled and runc is on PATH"
-        findings.append(f"[worker.oci] is {why}: the OCI worker registers first and is the default worker")
-    if ctd_en is False:
-        status = "warn"
-        findings.append("[worker.containerd] enabled = false: no containerd worker")
-    else:
-        if ns != host.namespace:
-            status = "warn"
-            dflt = " (the default when unset is `buildkit`)" if "namespace" not in ctd else ""
-            findings.append(f"[worker.containerd] namespace = {ns!r}{dflt}, not {host.namespace!r}")
-        want = unix_path(containerd_addr) or containerd_addr
-        have = unix_path(addr) or addr
-        if not host.same_file(have, want):  # /var/run is a link to /run: the same socket
-            status = "warn"
-            dflt = " (the default when unset)" if "address" not in ctd else ""
-            findings.append(f"[worker.containerd] address = {addr!r}{dflt}, but nerdctl's containerd is {want!r}")
-    return status, findings, eff
 
 
 @check("buildkit.config", title="buildkitd.toml worker configuration")
@@ -598,7 +299,7 @@ def buildkit_config(host: Host, deps: Deps) -> Result:
         return Result.fail(f"{path} is nested too deeply: buildkitd refuses to start", evidence=ev,
                            action=f"rewrite {path} (see buildkit.config's fix)")
     except tomllib.TOMLDecodeError as exc:
-        line, col = _line_col(exc)
+        line, col = line_col(exc)
         ev.update(line=line, column=col, error=str(exc))
         where = f" at line {line}, column {col}" if line else ""
         return Result.fail(f"{path} is malformed{where}: buildkitd refuses to start", details=str(exc), evidence=ev)
@@ -614,106 +315,6 @@ def buildkit_config(host: Host, deps: Deps) -> Result:
         fx = [configure_fix(host)] if not host.rootless else []
         return Result.warn(f"{path}: {findings[0]}", details="\n".join(findings) + note, evidence=ev, fixes=fx)
     return Result.ok(f"{path}: containerd worker for namespace {host.namespace}, OCI worker disabled", evidence=ev)
-
-
-# --------------------------------------------------------------------------- daemon
-
-
-def parse_flags(args: list[str]) -> dict[str, str]:
-    flags: dict[str, str] = {}
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            i += 1
-            continue
-        if a.startswith("--"):
-            if "=" in a:
-                k, v = a.split("=", 1)
-                flags[k] = v
-            elif i + 1 < len(args) and not args[i + 1].startswith("--"):
-                flags[a] = args[i + 1]
-                i += 1
-            else:
-                flags[a] = "true"
-        i += 1
-    return flags
-
-
-def daemons(host) -> list[dict] | None:
-    """buildkitd processes of the diagnosed system; None when its /proc is not visible."""
-
-    def compute() -> list[dict] | None:
-        if host.vm:
-            return []
-        procs = host.processes(lambda p: p.name == "buildkitd" or any(
-            os.path.basename(a) == "buildkitd" for a in p.cmdline[:4]))
-        if procs is None:
-            return None
-        out = []
-        for p in procs:
-            args = p.cmdline
-            idx = next((i for i, a in enumerate(args) if os.path.basename(a) == "buildkitd"), 0)
-            out.append({"pid": p.pid, "uid": p.uid, "cmdline": args, "flags": parse_flags(args[idx + 1:])})
-        return out
-
-    return host.memo(("buildkitd-processes",), compute)
-
-
-def _read_unit(host, path: str, scope: str) -> dict | None:
-    try:
-        text = host.read_text(path, limit=256 << 10)
-    except HostFileError:
-        return None
-    execs = [ln.split("=", 1)[1].strip() for ln in text.splitlines() if ln.strip().startswith("ExecStart=")]
-    execs = [e for e in execs if e]
-    argv: list[str] = []
-    if execs:
-        try:
-            argv = shlex.split(execs[-1])
-        except ValueError:
-            argv = execs[-1].split()
-    idx = next((i for i, a in enumerate(argv) if os.path.basename(a) == "buildkitd"), 0)
-    return {"path": path, "scope": scope, "exec": execs[-1] if execs else "", "flags": argv[idx + 1:]}
-
-
-def unit_file(host, name: str, user: bool = True) -> dict | None:
-    dirs = [_unit_dir(host)] if user else list(SYSTEM_UNIT_DIRS)
-    for d in dirs:
-        if d:
-            u = _read_unit(host, os.path.join(d, name), "user" if user else "system")
-            if u:
-                return u
-    return None
-
-
-def system_unit(host) -> dict | None:
-    return unit_file(host, "buildkit.service", user=False)
-
-
-def service_units(host) -> list[dict]:
-    units = []
-    sys_unit = system_unit(host)
-    if sys_unit:
-        units.append(sys_unit)
-    d = _unit_dir(host)
-    if d:
-        for name in host.listdir(d):
-            if name.endswith("buildkit.service"):
-                u = unit_file(host, name, user=True)
-                if u:
-                    units.append(u)
-    return units
-
-
-def unit_runs_oci(host, unit: dict) -> bool:
-    """Does this unit start the OCI worker? Units from nerdctl 1.7 and older carry no worker flags: then the
-    toml (or buildkitd's defaults: OCI whenever runc is on PATH) decides."""
-    flags = worker_flags(unit["flags"])
-    if "--oci-worker" in flags:
-        return flags["--oci-worker"] == "true"
-    on, _ = oci_enabled(host, parse_flags(unit["flags"]))
-    return on
 
 
 @check("buildkit.daemon", title="buildkitd processes and services")
@@ -782,35 +383,6 @@ def _answering_daemon(deps, host) -> str | None:
         if p and host.probe_socket(c["address"], timeout=min(host.timeout, 2.0)).outcome == "answered":
             return c["address"]
     return None
-
-
-def oci_enabled(host, flags: dict) -> tuple[bool, str]:
-    """Does this daemon run the OCI worker? Flags override its config file (`--oci-worker=auto` resets to auto);
-    auto means: when runc or buildkit-runc is on PATH."""
-    v = flags.get("--oci-worker")
-    if v is not None and v != "auto":
-        return v in ("true", "1"), f"--oci-worker={v}"
-    enabled = None
-    path = flags.get("--config")
-    if not path:
-        if host.rootless:
-            ch = host.config_home()
-            path = os.path.join(ch, "buildkit", "buildkitd.toml") if ch else None
-        else:
-            path = "/etc/buildkit/buildkitd.toml"
-    if path and v is None:
-        import tomllib
-
-        try:
-            data = tomllib.loads(host.read_text(path))
-            oci = (data.get("worker") or {}).get("oci") or {}
-            enabled = oci.get("enabled") if isinstance(oci, dict) else None
-        except (HostFileError, tomllib.TOMLDecodeError, AttributeError, RecursionError):
-            enabled = None
-    if isinstance(enabled, bool):
-        return enabled, f"[worker.oci] enabled = {str(enabled).lower()} in {path}"
-    runtime = next((r for r in OCI_RUNTIMES if host.which(r)), None)
-    return bool(runtime), f"OCI worker on auto, {runtime + ' is on PATH' if runtime else 'no runc on PATH'}"
 
 
 def vm_daemon(host) -> Result:

@@ -3,7 +3,7 @@ steps (SPEC section 3): root causes before the failures they explain, each fail/
 step."""
 from __future__ import annotations
 
-from .records import dataclass, field
+from .records import Record
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .model import STATUS_ORDER, Check, CheckRun, Fix, Status
@@ -46,12 +46,13 @@ _RANK = {cid: i for i, (cid, _) in enumerate(CAUSES)}
 _EXPLAINS = dict(CAUSES)
 
 
-@dataclass
-class NextStep:
-    check: str
-    fix: str | None
-    text: str
-    explains: list[str] = field(default_factory=list)  # the other fail/error checks this step explains
+class NextStep(Record):
+    __slots__ = ("check", "fix", "text", "explains")
+    _frozen = False
+
+    def __init__(self, check: str, fix: str | None, text: str, explains: list[str] | None = None) -> None:
+        self.check, self.fix, self.text = check, fix, text
+        self.explains: list[str] = list(explains or [])  # the other fail/error checks this step explains
 
     def to_json(self) -> dict[str, Any]:
         return {"check": self.check, "fix": self.fix, "text": self.text, "explains": list(self.explains)}
@@ -107,16 +108,12 @@ def next_steps(runs: Sequence[CheckRun]) -> list[NextStep]:
     return steps
 
 
-@dataclass
-class Diagnosis:
-    host: "Host"
-    runs: list[CheckRun]
-    strict: bool = False
-    next_steps: list[NextStep] = field(default_factory=list)
+class Diagnosis(Record):
+    __slots__ = ("host", "runs", "strict", "next_steps")
 
-    def __post_init__(self) -> None:
-        if not self.next_steps:
-            self.next_steps = next_steps(self.runs)
+    def __init__(self, host: "Host", runs: list[CheckRun], strict: bool = False) -> None:
+        self.host, self.runs, self.strict = host, runs, strict
+        self.next_steps: list[NextStep] = next_steps(runs)
 
     @property
     def exit_code(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from .records import dataclass, field
+from .records import Record
 from typing import Any, TYPE_CHECKING
 
 from .constants import NERDCTL_DEFAULTS
@@ -55,16 +55,18 @@ def nerdctl_toml_path(host: Host) -> tuple[str | None, str]:
     return "/etc/nerdctl/nerdctl.toml", "rootful default"
 
 
-@dataclass
-class NerdctlConfig:
-    path: str | None
-    path_source: str
-    present: bool = False
-    error: str = ""  # nerdctl would refuse to start with this message
-    error_kind: str = ""  # malformed, unknown-keys, unreadable
-    unknown_keys: list[str] = field(default_factory=list)
-    toml: dict[str, Any] = field(default_factory=dict)
-    values: dict[str, dict] = field(default_factory=dict)  # name -> {"value", "source"}
+class NerdctlConfig(Record):
+    __slots__ = ("path", "path_source", "present", "error", "error_kind", "unknown_keys", "toml", "values")
+    _frozen = False
+
+    def __init__(self, path: str | None, path_source: str) -> None:
+        self.path, self.path_source = path, path_source
+        self.present = False
+        self.error = ""  # nerdctl would refuse to start with this message
+        self.error_kind = ""  # malformed, unknown-keys, unreadable
+        self.unknown_keys: list[str] = []
+        self.toml: dict[str, Any] = {}
+        self.values: dict[str, dict] = {}  # name -> {"value", "source"}
 
     def value(self, name: str) -> str:
         return self.values[name]["value"]
@@ -167,17 +169,16 @@ def rootlesskit_state_dir(host: Host) -> str:
     return os.path.join(runtime_dir(host), "containerd-rootless")
 
 
-@dataclass
-class ContainerdTarget:
+class ContainerdTarget(Record):
     """Where nerdctl's containerd is: ``address`` {"value", "source"} as nerdctl names it, and ``path``, the
     logical path at which the doctor can reach the socket from outside (rootless: through
     /proc/<child_pid>/root)."""
 
-    address: dict
-    path: str | None
-    error: str = ""
-    child_pid: int | None = None
-    state_dir: str | None = None
+    __slots__ = ("address", "path", "error", "child_pid", "state_dir")
+
+    def __init__(self, address: dict, path: str | None, error: str = "", child_pid: int | None = None,
+                 state_dir: str | None = None) -> None:
+        self.address, self.path, self.error, self.child_pid, self.state_dir = address, path, error, child_pid, state_dir
 
 
 def containerd_target(host: Host) -> ContainerdTarget:
@@ -210,15 +211,15 @@ def containerd_target(host: Host) -> ContainerdTarget:
     return host.memo(("containerd-target",), compute)
 
 
-@dataclass
-class ContainerdServer:
-    """What the containerd nerdctl talks to says about itself (``ctr version``), when it answers."""
+class ContainerdServer(Record):
+    """What the containerd nerdctl talks to says about itself (``ctr version``), when it answers. ``outcome``: the
+    Outcome of the ctr call, or None when it was not run."""
 
-    answered: bool
-    version: str | None = None
-    uuid: str | None = None
-    outcome: Any = None  # the Outcome of the ctr call, or None when it was not run
-    error: str = ""
+    __slots__ = ("answered", "version", "uuid", "outcome", "error")
+
+    def __init__(self, answered: bool, version: str | None = None, uuid: str | None = None, outcome: Any = None,
+                 error: str = "") -> None:
+        self.answered, self.version, self.uuid, self.outcome, self.error = answered, version, uuid, outcome, error
 
 
 def parse_ctr_version(text: str) -> tuple[str | None, str | None]:

@@ -8,6 +8,8 @@ import enum
 import math
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from .records import Record
+
 if TYPE_CHECKING:
     from .host import Host
 
@@ -31,42 +33,10 @@ class Status(str, enum.Enum):
 STATUS_ORDER = (Status.OK, Status.WARN, Status.FAIL, Status.SKIP, Status.ERROR)
 
 
-# --------------------------------------------------------------------------- records
-# Plain slotted classes rather than dataclasses: the model is imported on every start, and dataclasses (with the
-# inspect module it pulls in) costs a third of the start-up budget.
-
-
-class _Record:
-    __slots__: tuple[str, ...] = ()
-    _frozen = True
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, *(_hashable(getattr(self, f)) for f in self.__slots__)))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen and hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-
-def _hashable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
-    if isinstance(v, (list, tuple)):
-        return tuple(_hashable(x) for x in v)
-    return v
-
-
 # --------------------------------------------------------------------------- steps
 
 
-class RunStep(_Record):
+class RunStep(Record):
     """Run a program: argv only, never a shell string."""
 
     __slots__ = ("argv", "env", "privileged")
@@ -78,7 +48,7 @@ class RunStep(_Record):
         self.privileged = privileged
 
 
-class EditStep(_Record):
+class EditStep(Record):
     """Change one file. ``editor`` names a registered edit function (fixes/edits.py) that maps the file's
     current text (None when absent) to the new text; ``params`` are its arguments. The diff is always computed
     from the file as it is when it is shown or applied, never stored."""
@@ -94,7 +64,7 @@ class EditStep(_Record):
         self.privileged = privileged
 
 
-class AdviceStep(_Record):
+class AdviceStep(Record):
     """What only a person can do."""
 
     __slots__ = ("text",)
@@ -108,7 +78,7 @@ class AdviceStep(_Record):
 Step = RunStep | EditStep | AdviceStep
 
 
-class Fix(_Record):
+class Fix(Record):
     __slots__ = ("id", "title", "steps", "rechecks")
 
     def __init__(self, id: str, title: str, steps: Sequence[Step], rechecks: Sequence[str] = ()) -> None:
@@ -130,7 +100,7 @@ class Fix(_Record):
 # --------------------------------------------------------------------------- results
 
 
-class Result(_Record):
+class Result(Record):
     """What a check found. Mutable (the runner and reports may add details)."""
 
     __slots__ = ("status", "summary", "details", "evidence", "fixes", "action")
@@ -145,8 +115,6 @@ class Result(_Record):
         self.fixes: list[Fix] = list(fixes or [])
         # What a person should do when no fix can (one line, specific to this platform): for the next steps.
         self.action = action
-
-    __hash__ = None  # type: ignore[assignment]
 
     # Short constructors: Result.ok("...", evidence=...)
     @classmethod
@@ -174,7 +142,7 @@ Deps = Mapping[str, Result]  # the results of a check's prerequisites, by id
 CheckFunc = Callable[["Host", Deps], Result]
 
 
-class Check(_Record):
+class Check(Record):
     """A registered check. ``func(host, deps)`` gets the Host and the results of its prerequisites (by id)
     and returns a Result. It must not print, prompt or exit."""
 
@@ -206,7 +174,7 @@ def check(id: str, *, category: str | None = None, title: str,
     return wrap
 
 
-class CheckRun(_Record):
+class CheckRun(Record):
     """A check's result as the runner delivers it."""
 
     __slots__ = ("check", "result", "duration_ms")
@@ -216,8 +184,6 @@ class CheckRun(_Record):
         self.check = check
         self.result = result
         self.duration_ms = duration_ms
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def jsonable(value: Any, _depth: int = 0) -> Any:

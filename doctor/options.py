@@ -69,6 +69,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def make_host(args: argparse.Namespace, env: Mapping[str, str] | None = None,
               flags: Mapping[str, str | None] | None = None) -> "Host":
     """The Host the shared options describe. Only a --root that does not exist is a usage error."""
+    from .frontends import decide
     from .host import Host
 
     environ = dict(os.environ if env is None else env)
@@ -85,7 +86,7 @@ def make_host(args: argparse.Namespace, env: Mapping[str, str] | None = None,
     if platform not in (None, "linux", "darwin"):
         raise UsageError(f"NERDCTL_DOCTOR_PLATFORM={platform!r}: must be linux or darwin")
     return Host(root=root, env=environ, mode=args.mode, namespace=ns, timeout=args.timeout,
-                frontend=getattr(args, "frontend", "auto"), platform=platform, flags=flags)
+                frontend=getattr(args, "frontend", "auto"), platform=platform, flags=flags, decide=decide)
 
 
 def selected_checks(args: argparse.Namespace, timeout: float | None = None) -> tuple[list["Check"], list["Check"]]:

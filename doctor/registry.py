@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import types
-from .records import dataclass
+from .records import Record
 from typing import Any, Iterable
 
 from .model import Check, Result
@@ -22,11 +22,11 @@ GROUP = "nerdctl_doctor.checks"
 BUILTIN = "builtin"
 
 
-@dataclass(frozen=True)
-class EntryPoint:
-    name: str
-    value: str
-    dist: str
+class EntryPoint(Record):
+    __slots__ = ("name", "value", "dist")
+
+    def __init__(self, name: str, value: str, dist: str) -> None:
+        self.name, self.value, self.dist = name, value, dist
 
     def load(self) -> Any:
         module, _, attr = self.value.partition(":")
@@ -141,8 +141,7 @@ def load_checks(timeout: float = 5.0) -> list[Check]:
 
 def validate_fixes(checks: Iterable[Check]) -> list[str]:
     """Problems with the fix catalog against the loaded checks: rechecks that name no check."""
-    from .fixes.catalog import all_specs
+    from .fixes.all import SPECS
 
     known = {c.id for c in checks}
-    return [f"fix {spec.id} re-checks unknown check {r}" for spec in all_specs() for r in spec.rechecks
-            if r not in known]
+    return [f"fix {spec.id} re-checks unknown check {r}" for spec in SPECS for r in spec.rechecks if r not in known]

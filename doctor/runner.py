@@ -14,10 +14,11 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from .events import CheckFinished, CheckStarted, RunEvent, RunFinished
+from .events import CheckFinished, CheckStarted, RunFinished
 from .model import Check, CheckRun, Result
 
 if TYPE_CHECKING:
+    from .events import RunEvent
     from .host import Host
 
 GRACE = 0.5  # seconds a check may take beyond one --timeout (its own bookkeeping)

@@ -6,10 +6,10 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
 from .constants import VERSION
-from .events import RunEvent
 from .model import Check, CheckRun, Status, jsonable
 
 if TYPE_CHECKING:
+    from .events import RunEvent
     from .diagnosis import Diagnosis
     from .host import Host
 

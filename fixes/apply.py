@@ -13,31 +13,36 @@ import json
 import os
 import re
 import tempfile
-from ..records import dataclass, field
-from typing import Callable, Sequence
+from ..records import Record
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..constants import valid_namespace
 from ..fileops import HostFileError, atomic_write, make_backup, read_bounded, read_or_none, sha256
-from ..events import FixEvent, Rechecked, StepDone, StepOutput, StepReport, StepStarted
+from ..events import Rechecked, StepDone, StepOutput, StepReport, StepStarted
 from ..model import AdviceStep, CheckRun, EditStep, Fix, RunStep, Status
 from .edits import EditError, new_text, unified
 
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 STEP_TIMEOUT = 600.0
 
-OnEvent = Callable[[FixEvent], None]
+if TYPE_CHECKING:
+    from ..events import FixEvent
+
+    OnEvent = Callable[[FixEvent], None]
 
 
-@dataclass
-class ApplyResult:
-    fix: Fix
-    applied: bool
-    steps: list[StepReport] = field(default_factory=list)
-    recheck: list[CheckRun] = field(default_factory=list)
-    resolved: bool = False
-    message: str = ""
+class ApplyResult(Record):
+    __slots__ = ("fix", "applied", "steps", "recheck", "resolved", "message", "remaining")
+    _frozen = False
 
-    remaining: list[str] = field(default_factory=list)  # what only the user can do now
+    def __init__(self, fix: Fix, applied: bool) -> None:
+        self.fix = fix
+        self.applied = applied
+        self.steps: list[StepReport] = []
+        self.recheck: list[CheckRun] = []
+        self.resolved = False
+        self.message = ""
+        self.remaining: list[str] = []  # what only the user can do now
 
     @property
     def exit_code(self) -> int:
@@ -216,7 +221,7 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
 
 
 def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str | None = None,
-              on_event: OnEvent | None = None) -> ApplyResult:
+              on_event: "OnEvent | None" = None) -> ApplyResult:
     emit = on_event or (lambda ev: None)
     res = ApplyResult(fix, applied=False)
     if fix.advice_only:
@@ -292,7 +297,7 @@ def what_remains(fix: Fix, runs: Sequence[CheckRun]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: OnEvent) -> list[CheckRun]:
+def recheck(host, fix: Fix, all_checks: Sequence, offering: str | None, emit: "OnEvent") -> list[CheckRun]:
     from ..runner import run_to_end, select
 
     ids = list(fix.rechecks) or ([offering] if offering else [])

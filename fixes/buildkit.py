@@ -3,23 +3,25 @@ from __future__ import annotations
 
 from ..constants import SETUPTOOL
 from ..model import AdviceStep, EditStep, Fix, RunStep
-from .catalog import define, make
+from .catalog import FixSpec, make
 
-INSTALL = define("buildkit.install", "Install BuildKit (buildctl and buildkitd)",
+INSTALL = FixSpec("buildkit.install", "Install BuildKit (buildctl and buildkitd)",
                  ("buildkit.buildctl", "buildkit.host", "buildkit.worker"), "no BuildKit at all")
-INSTALL_CONTAINERD_WORKER = define(
+INSTALL_CONTAINERD_WORKER = FixSpec(
     "buildkit.install-containerd-worker", "Install a rootless buildkitd with the containerd worker for the namespace",
     ("buildkit.host", "buildkit.worker", "buildkit.daemon"),
     "rootless, no sharable containerd worker for the target namespace")
-CONFIGURE_CONTAINERD_WORKER = define(
+CONFIGURE_CONTAINERD_WORKER = FixSpec(
     "buildkit.configure-containerd-worker", "Configure buildkitd's containerd worker for the namespace",
     ("buildkit.config", "buildkit.host", "buildkit.worker", "buildkit.daemon"),
     "rootful, OCI worker or a containerd worker of another namespace/address")
-ENABLE_SERVICE = define("buildkit.enable-service", "Start buildkitd and enable it at boot",
+ENABLE_SERVICE = FixSpec("buildkit.enable-service", "Start buildkitd and enable it at boot",
                         ("buildkit.host", "buildkit.worker", "buildkit.daemon"),
                         "rootful, buildkitd installed but not running, a buildkit unit exists")
 
 
+
+SPECS = (INSTALL, INSTALL_CONTAINERD_WORKER, CONFIGURE_CONTAINERD_WORKER, ENABLE_SERVICE,)
 
 def install(text: str) -> Fix:
     return make(INSTALL, [AdviceStep(text)])

@@ -1,38 +1,27 @@
-"""Every fix id, defined once, as data: its title and the checks to run again after applying it. Builders in
-the area modules (buildkit.py, nerdctl.py, frontends.py) turn a spec and the parameters a check found into a
-Fix; an unknown id or recheck is an error when the checks load (registry.validate_fixes)."""
+"""A fix id as data (FixSpec: its title, the checks to run again after it, when it is offered) and ``make``, which
+turns a spec and the steps a check found into a Fix. Each area module (buildkit.py, nerdctl.py, frontends.py)
+defines its specs as plain data in ``SPECS`` with the builders that use them; fixes/all.py gathers them once."""
 from __future__ import annotations
 
-from ..records import dataclass
-from typing import Sequence
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
-from ..model import Fix, Step
+from ..model import Fix
+from ..records import Record
 
-
-@dataclass(frozen=True)
-class FixSpec:
-    id: str
-    title: str
-    rechecks: tuple[str, ...]
-    offered_by: str  # when a check offers it (documentation, shown by --help)
+if TYPE_CHECKING:
+    from typing import Sequence
+    from ..model import Step
 
 
-FIXES: dict[str, FixSpec] = {}
+class FixSpec(Record):
+    __slots__ = ("id", "title", "rechecks", "offered_by")
 
-
-def define(id: str, title: str, rechecks: Sequence[str], offered_by: str) -> FixSpec:
-    if id in FIXES:
-        raise ValueError(f"fix {id} is defined twice")
-    spec = FixSpec(id, title, tuple(rechecks), offered_by)
-    FIXES[id] = spec
-    return spec
+    def __init__(self, id: str, title: str, rechecks: Sequence[str], offered_by: str) -> None:
+        self.id = id
+        self.title = title
+        self.rechecks: tuple[str, ...] = tuple(rechecks)
+        self.offered_by = offered_by  # when a check offers it (documentation)
 
 
 def make(spec: FixSpec, steps: Sequence[Step], title: str | None = None) -> Fix:
     return Fix(spec.id, title or spec.title, tuple(steps), spec.rechecks)
-
-
-def all_specs() -> list[FixSpec]:
-    from . import buildkit, frontends, nerdctl  # noqa: F401 - each module defines its area's fixes
-
-    return list(FIXES.values())

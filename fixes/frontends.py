@@ -2,22 +2,24 @@
 from __future__ import annotations
 
 from ..model import AdviceStep, EditStep, Fix, RunStep
-from .catalog import define, make
+from .catalog import FixSpec, make
 
-RD_USE_CONTAINERD = define("rd.use-containerd", "Switch Rancher Desktop to the containerd engine",
+RD_USE_CONTAINERD = FixSpec("rd.use-containerd", "Switch Rancher Desktop to the containerd engine",
                            ("rd.engine", "rd.running"), "rd.engine fail, engine not locked")
-RD_ADD_PATH = define("rd.add-path", "Put ~/.rd/bin on PATH (Rancher Desktop's managed block)",
+RD_ADD_PATH = FixSpec("rd.add-path", "Put ~/.rd/bin on PATH (Rancher Desktop's managed block)",
                      ("rd.path", "nerdctl.installed"), "nerdctl only in ~/.rd/bin, rd.path not ok")
-RD_REMOVE_LEGACY_LINKS = define("rd.remove-legacy-links", "Remove the stale Rancher Desktop links",
+RD_REMOVE_LEGACY_LINKS = FixSpec("rd.remove-legacy-links", "Remove the stale Rancher Desktop links",
                                 ("rd.legacy-links", "nerdctl.installed"), "rd.legacy-links")
-COLIMA_CONFIGURE_CONTAINERD_WORKER = define(
+COLIMA_CONFIGURE_CONTAINERD_WORKER = FixSpec(
     "colima.configure-containerd-worker", "Configure colima's buildkitd with the containerd worker for the namespace",
     ("buildkit.worker",), "colima, worker not sharable for the target namespace")
-COLIMA_USE_CONTAINERD = define("colima.use-containerd", "Start colima with the containerd runtime",
+COLIMA_USE_CONTAINERD = FixSpec("colima.use-containerd", "Start colima with the containerd runtime",
                                ("colima.running",), "colima.running fail (docker runtime or stopped)")
-LIMA_LINK_NERDCTL = define("lima.link-nerdctl", "Link nerdctl to nerdctl.lima where Tilt finds it",
+LIMA_LINK_NERDCTL = FixSpec("lima.link-nerdctl", "Link nerdctl to nerdctl.lima where Tilt finds it",
                            ("lima.nerdctl", "nerdctl.installed"), "lima.nerdctl fail for an alias")
 
+
+SPECS = (RD_USE_CONTAINERD, RD_ADD_PATH, RD_REMOVE_LEGACY_LINKS, COLIMA_CONFIGURE_CONTAINERD_WORKER, COLIMA_USE_CONTAINERD, LIMA_LINK_NERDCTL,)
 
 def rd_use_containerd(rdctl: str, running: bool) -> Fix:
     verb = "set" if running else "start"

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from ..model import EditStep, Fix
-from .catalog import define, make
+from .catalog import FixSpec, make
 
-USE_CLUSTER_CONTAINERD = define(
+USE_CLUSTER_CONTAINERD = FixSpec(
     "nerdctl.use-cluster-containerd", "Point nerdctl at the cluster's containerd",
     ("kube.context", "nerdctl.config", "containerd.socket"),
     "the kubelet's containerd is another socket than nerdctl's (k3s)")
 
+
+SPECS = (USE_CLUSTER_CONTAINERD,)
 
 def use_cluster_containerd(toml_path: str, socket: str, privileged: bool) -> Fix:
     return make(USE_CLUSTER_CONTAINERD,

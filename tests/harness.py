@@ -328,8 +328,10 @@ class Sandbox:
 
     def host(self, **kw):
         """An in-process Host over this sandbox (for unit tests of checks)."""
+        from nerdctl_doctor.frontends import decide
         from nerdctl_doctor.host import Host
 
+        kw.setdefault("decide", decide)
         kw.setdefault("root", str(self.root))
         kw.setdefault("env", dict(self.env))
         kw.setdefault("timeout", 5.0)

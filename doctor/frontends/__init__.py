@@ -1,15 +1,17 @@
-"""The front-ends nerdctl can run through. ``detect`` picks one from the nerdctl on PATH (or --frontend)."""
+"""The front-ends nerdctl can run through, and ``decide``: which one a Host diagnoses (from the nerdctl on PATH, or
+--frontend/--mode), handed to the Host by whoever builds it."""
 from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
-from .base import Frontend
+from .base import Plain
 from .colima import Colima
 from .lima import Lima
 from .rancher_desktop import RancherDesktop
 
 if TYPE_CHECKING:
     from ..host import Host
+    from ..host.core import Frontend
 
 VM_FRONTENDS: dict[str, type[Frontend]] = {"rancher-desktop": RancherDesktop, "colima": Colima, "lima": Lima}
 
@@ -33,8 +35,26 @@ def wrapper_of(host: "Host") -> type[Frontend] | None:
     return None
 
 
-def get(host: "Host", name: str) -> Frontend:
-    return VM_FRONTENDS[name](host)
+def decide(host: "Host") -> "tuple[str, Frontend]":
+    """(mode, front-end) for a Host (SPEC section 1): `vm` with the front-end whose wrapper is the nerdctl on PATH
+    (or the one --frontend names); on macOS an installed front-end even with its wrapper off PATH, since nothing
+    else runs nerdctl there; else rootless when euid != 0, rootful as root; an explicit mode wins."""
+    mode = host.requested_mode
+    wrapper = wrapper_of(host) if mode in ("auto", "vm") else None
+    if host.requested_frontend != "auto" and mode in ("auto", "vm"):
+        return "vm", VM_FRONTENDS[host.requested_frontend](host)
+    if mode == "vm":
+        installed = next((cls for cls in VM_FRONTENDS.values() if cls(host).installed()), None)
+        return "vm", (wrapper or installed or next(iter(VM_FRONTENDS.values())))(host)
+    if mode == "auto" and wrapper is not None:
+        return "vm", wrapper(host)
+    if mode == "auto" and host.platform == "darwin":
+        for cls in VM_FRONTENDS.values():
+            if cls(host).installed():
+                return "vm", cls(host)
+    if mode == "auto":
+        mode = "rootless" if host.euid not in (0, None) else "rootful"
+    return mode, Plain(host)
 
 
-__all__ = ["Colima", "Frontend", "Lima", "RancherDesktop", "VM_FRONTENDS", "get", "wrapper_of"]
+__all__ = ["Colima", "Lima", "Plain", "RancherDesktop", "VM_FRONTENDS", "decide", "wrapper_of"]

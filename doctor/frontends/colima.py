@@ -11,7 +11,6 @@ from .base import LimaVM, home_path
 if TYPE_CHECKING:
     from typing import Any, ClassVar
     from ..host import Host
-    from ..model import Fix
     from ..host.procs import Outcome
 
 
@@ -34,15 +33,14 @@ class Colima(LimaVM):
                            f"{self.profile()!r} ({want}): images land in another VM")
         return True, f"colima {want} is the VM nerdctl builds in, and its k3s uses that VM's containerd"
 
-    def worker_fix(self, namespace: str) -> "Fix | None":
-        from ..fixes.frontends import colima_configure_containerd_worker
-
+    def worker_fix(self, namespace: str) -> "tuple[str, dict[str, Any]] | None":
         d = self.profile_dir()
         exe = self.colima()
         if not d or not exe:
             return None
-        return colima_configure_containerd_worker(os.path.join(d, "containerd", "buildkitd.toml"), namespace, exe,
-                                                  self.profile())
+        return "colima.configure-containerd-worker", {
+            "toml_path": os.path.join(d, "containerd", "buildkitd.toml"), "namespace": namespace, "colima": exe,
+            "profile": self.profile()}
 
     def colima_home(self) -> str | None:
         return self.host.getenv("COLIMA_HOME") or home_path(self.host, ".colima")

@@ -20,8 +20,9 @@ from .procs import Outcome
 from .sockets import SocketProbe
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Mapping, Sequence
-    from ..frontends import Frontend
+    from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+    Decide = Callable[["Host"], "tuple[str, Frontend]"]
 
 XDG_VARS = ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 
@@ -39,13 +40,90 @@ class ProcInfo:
         return {"pid": self.pid, "name": self.name, "cmdline": self.cmdline, "uid": self.uid}
 
 
+# The VM protocol: what the Host needs to know of the front-end that runs nerdctl (where its tools live, how to run a
+# command inside its VM with sudo exactly where its own nerdctl uses it, its containerd and BuildKit inside, its
+# mounts, whether it runs). The defaults are the plain host's: commands run here, sockets are this system's. The
+# front-ends (frontends/) implement it; the Host takes the decision of which one applies as an injected callable, so
+# the host layer never imports a front-end.
+class Frontend:
+    name: ClassVar[str | None] = None  # None: the plain host
+    label: ClassVar[str] = "this host"
+    vm: ClassVar[bool] = False
+
+    def __init__(self, host: "Host") -> None:
+        self.host = host
+
+    # -- detection
+    @classmethod
+    def wraps(cls, host: "Host", nerdctl: str) -> bool:
+        """Is this nerdctl (a logical path on PATH) this front-end's wrapper?"""
+        return False
+
+    def tool_dirs(self) -> list[str]:
+        """Where the front-end keeps its nerdctl (logical paths)."""
+        return []
+
+    def installed(self) -> dict[str, Any]:
+        """Evidence of the front-end's presence; empty when it is not installed."""
+        return {}
+
+    # -- running things inside
+    def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
+        """The host argv that runs ``argv`` where nerdctl's containerd lives; None when that is impossible."""
+        return list(argv)
+
+    def why_no_vm(self) -> str:
+        return ""
+
+    def running(self) -> "tuple[bool, Outcome | None]":
+        return True, None
+
+    # -- what lives inside
+    containerd_address: ClassVar[str] = "/run/containerd/containerd.sock"
+    buildkit_run_dir: ClassVar[str] = "/run"
+    needs_sudo: ClassVar[bool] = False  # buildctl/ctr inside need sudo, as the front-end's nerdctl does
+
+    # the check that says whether the front-end can build at all (the build preflight runs it)
+    preflight_checks: ClassVar[tuple[str, ...]] = ()
+    # Tilt's product name(s) for the clusters this front-end runs
+    kube_products: ClassVar[tuple[str, ...]] = ()
+
+    def serves_cluster(self, cluster: str) -> tuple[bool, str]:
+        """Is this Tilt cluster (of one of kube_products) the one whose kubelet sees this front-end's images?
+        (yes/no, why)."""
+        return False, f"the cluster {cluster!r} is not {self.label}'s"
+
+    def worker_fix(self, namespace: str) -> "tuple[str, dict[str, Any]] | None":
+        """The fix that gives this front-end's buildkitd a containerd worker for ``namespace``, if one can: a fix id
+        and the facts its builder needs (fixes/all.py turns them into a Fix; front-ends never build fixes)."""
+        return None
+
+    def worker_advice(self, namespace: str) -> str:
+        return ""
+
+    def forwarded_buildkit(self) -> str | None:
+        """A BuildKit socket of the VM forwarded to this host (probed here, without the VM's shell)."""
+        return None
+
+    def mounts(self) -> list[str]:
+        """Host directories visible inside the VM at the same path (empty: not a VM)."""
+        return []
+
+    def forwards_host_env(self) -> bool:
+        """Does the wrapper forward BUILDKIT_HOST, CONTAINERD_* and the host's nerdctl.toml into the VM?"""
+        return not self.vm
+
+    def describe(self) -> str:
+        return self.label
+
+
 class Host:
     """Everything the doctor knows about, and may touch on, the system being diagnosed."""
 
     def __init__(self, root: str | os.PathLike[str] = "/", env: Mapping[str, str] | None = None,
                  mode: str = "auto", namespace: str | None = None, timeout: float = 5.0, euid: int | None = None,
                  flags: Mapping[str, str | None] | None = None, frontend: str = "auto",
-                 platform: str | None = None) -> None:
+                 platform: str | None = None, decide: "Decide | None" = None) -> None:
         self.env: dict[str, str] = dict(os.environ if env is None else env)
         # nerdctl flags the modelled command line carries (the build backend's --address, --buildkit-host)
         self.flags: dict[str, str | None] = dict(flags or {})
@@ -65,38 +143,16 @@ class Host:
         self._prefixes = self._as_given_prefixes()
         # every path this Host looked at, when recording (the build backend's preflight cache validates on them)
         self.touched: set[str] | None = None
-        self.mode, self.frontend = self._decide()
+        # which front-end runs nerdctl, and so the mode: decided by the caller's callable (frontends.decide), so the
+        # host layer never imports a front-end; without one, the plain host in the requested (or euid's) mode
+        self._decide = decide
+        self.mode, self.frontend = (decide or plain)(self)
 
     def fresh(self) -> "Host":
         """The same host with nothing remembered: for re-running checks after a fix or on request."""
         return Host(root=self.root, env=self.env, mode=self.requested_mode, namespace=self.namespace,
                     timeout=self.timeout, euid=self.euid, flags=self.flags, frontend=self.requested_frontend,
-                    platform=self.platform)
-
-    def _decide(self) -> "tuple[str, Frontend]":
-        from ..frontends import Frontend, get, wrapper_of
-
-        wrapper = wrapper_of(self) if self.requested_mode in ("auto", "vm") else None
-        if self.requested_frontend != "auto" and self.requested_mode in ("auto", "vm"):
-            return "vm", get(self, self.requested_frontend)
-        if self.requested_mode == "vm":
-            # no wrapper on PATH: the installed front-end, else the first known (Rancher Desktop)
-            from ..frontends import VM_FRONTENDS
-
-            installed = next((cls for cls in VM_FRONTENDS.values() if cls(self).installed()), None)
-            return "vm", (wrapper or installed or next(iter(VM_FRONTENDS.values())))(self)
-        if self.requested_mode == "auto" and wrapper is not None:
-            return "vm", wrapper(self)
-        if self.requested_mode == "auto" and self.platform == "darwin":
-            # macOS runs no containerd: nerdctl works only through a VM front-end, so an installed one is the
-            # set-up to diagnose even while its wrapper is off PATH
-            from ..frontends import VM_FRONTENDS
-
-            for cls in VM_FRONTENDS.values():
-                if cls(self).installed():
-                    return "vm", cls(self)
-        mode = self.requested_mode if self.requested_mode != "auto" else ("rootless" if self.euid != 0 else "rootful")
-        return mode, Frontend(self)
+                    platform=self.platform, decide=self._decide)
 
     # ------------------------------------------------------------------ identity
     @property
@@ -459,6 +515,14 @@ class Host:
         return {"platform": self.platform, "distro": self.distro_label(), "mode": self.mode,
                 "frontend": self.frontend.name, "namespace": self.namespace, "root": self.root,
                 "user": self.user}
+
+
+def plain(host: Host) -> "tuple[str, Frontend]":
+    """No front-end: the requested mode, or nerdctl's own rule (rootless whenever euid != 0)."""
+    mode = host.requested_mode
+    if mode in ("auto", "vm"):
+        mode = "rootless" if host.euid not in (0, None) else "rootful"
+    return mode, Frontend(host)
 
 
 def parse_os_release(text: str) -> dict[str, str]:

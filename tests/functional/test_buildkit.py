@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nerdctl_doctor.checks.buildkit import judge_config
+from nerdctl_doctor.buildkit.config import judge_config
 
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 CTD_K8S = ["--oci-worker=false", "--containerd-worker=true", "--containerd-worker-namespace=k8s.io"]

@@ -170,7 +170,7 @@ def test_buildkitd_without_any_worker(sb):
 
 
 def test_worker_records_and_sharable_judgement_from_the_real_json():
-    from nerdctl_doctor.checks.buildkit import LABEL
+    from nerdctl_doctor.buildkit.probe import LABEL
 
     for name, executor, ns in (("13-i-workers-json.txt", "containerd", "k8s.io"), ("33-ii-workers-json.txt", "oci", None),
                                ("39-iii-both-auto-workers-json.txt", "oci", None),
@@ -187,7 +187,7 @@ def test_worker_records_and_sharable_judgement_from_the_real_json():
     ("24-err-permission-denied-as-nobody.txt", "permission-denied"), ("25b-err-tcp-no-port.txt", "error"),
     ("73-buildctl093-missing-socket.txt", "missing")])
 def test_candidate_outcome_from_the_real_stderr(name, outcome):
-    from nerdctl_doctor.checks.buildkit import classify_buildctl_error
+    from nerdctl_doctor.buildkit.probe import classify_buildctl_error
 
     assert classify_buildctl_error(transcript(name)[2]) == outcome
 

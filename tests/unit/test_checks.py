@@ -7,6 +7,7 @@ import os
 import pytest
 
 from nerdctl_doctor.diagnosis import Diagnosis, next_steps, offered
+from nerdctl_doctor.frontends import decide
 from nerdctl_doctor.host import Host
 from nerdctl_doctor.model import AdviceStep, Check, CheckRun, Fix, Result, RunStep, Status
 from nerdctl_doctor.registry import load_checks
@@ -28,6 +29,7 @@ def host_over(tmp_path, files: dict[str, str] | None = None, **kw) -> Host:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     env = {"PATH": str(tmp_path / "bin"), "HOME": str(home), "USER": "u", **kw.pop("env", {})}
+    kw.setdefault("decide", decide)
     return Host(root=str(root), env=env, **kw)
 
 
