@@ -26,7 +26,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from harness import Containerd, Sandbox, doctor_argv  # noqa: E402
+from harness import Containerd, Sandbox  # noqa: E402
+from wheelenv import add_option, installation, remove  # noqa: E402
 
 
 def timed(argv, env=None, runs=10) -> list[float]:
@@ -79,11 +80,24 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--check", action="store_true", help="exit 1 when a budget is exceeded")
+    add_option(ap)
     args = ap.parse_args()
     ok = True
+    python, doctor, cleanup = installation(args)
+    try:
+        return measure(args, python, doctor)
+    finally:
+        remove(cleanup)
 
-    base = statistics.median(timed([sys.executable, "-c", "pass"], runs=args.runs))
-    print(f"interpreter start ({sys.executable} -c pass): {base * 1000:.1f} ms (median of {args.runs})")
+
+def measure(args, python: str, doctor: list[str]) -> int:
+    ok = True
+
+    def doctor_argv() -> list[str]:
+        return doctor
+
+    base = statistics.median(timed([python, "-c", "pass"], runs=args.runs))
+    print(f"interpreter start ({python} -c pass): {base * 1000:.1f} ms (median of {args.runs})")
 
     def budget(name: str, seconds: float, limit: float) -> None:
         nonlocal ok
@@ -109,7 +123,7 @@ def main() -> int:
                 "        print(time.time(), flush=True)\n"
                 "import asyncio; asyncio.run(go())\n")
         start = time.time()
-        cp = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        cp = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True)
         first = float(cp.stdout.strip().splitlines()[0]) - start if cp.returncode == 0 else float("nan")
         good = first <= 1.0
         ok &= good

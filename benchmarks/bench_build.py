@@ -20,7 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from harness import Sandbox, doctor_argv  # noqa: E402
+from harness import Sandbox  # noqa: E402
+from wheelenv import add_option, installation, remove  # noqa: E402
 
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 
@@ -38,8 +39,18 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=8)
     ap.add_argument("--check", action="store_true")
+    add_option(ap)
     args = ap.parse_args()
-    base = statistics.median(once([sys.executable, "-c", "pass"], None, None) for _ in range(args.runs))
+    python, doctor_cmd, cleanup = installation(args)
+    try:
+        return measure(args, python, doctor_cmd)
+    finally:
+        remove(cleanup)
+
+
+def measure(args, python: str, doctor_cmd: list[str]) -> int:
+    ok = True
+    base = statistics.median(once([python, "-c", "pass"], None, None) for _ in range(args.runs))
     print(f"interpreter start: {base * 1000:.0f} ms")
     sb = Sandbox()
     try:
@@ -57,7 +68,7 @@ def main() -> int:
         (ctx / "Dockerfile").write_text("FROM alpine\n")
         direct = [str(sb.bin / "nerdctl"), "--namespace", "k8s.io", "build", "-t", "app:tilt-1", str(ctx)]
         inspect = [str(sb.bin / "nerdctl"), "--namespace", "k8s.io", "image", "inspect", "app:tilt-1"]
-        doctor = [*doctor_argv(), "build", "--mode", "rootful", str(ctx)]
+        doctor = [*doctor_cmd, "build", "--mode", "rootful", str(ctx)]
         t_direct = statistics.median(once(direct, env, str(sb.base)) + once(inspect, env, str(sb.base))
                                      for _ in range(args.runs))
         cold = []
@@ -66,7 +77,6 @@ def main() -> int:
             cold.append(once(doctor, env, str(sb.base)))
         once(doctor, env, str(sb.base))
         warm = [once(doctor, env, str(sb.base)) for _ in range(args.runs)]
-        ok = True
         for name, runs, budget in (("first build (cold preflight)", cold, 8.0), ("cached preflight", warm, 2.0)):
             over = statistics.median(runs) - t_direct
             ratio = over / base

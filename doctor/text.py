@@ -5,54 +5,17 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
-from .constants import VERSION
-from .model import Check, CheckRun, Status, jsonable
+from .constants import STATUS_SYMBOLS, VERSION
+from .evidence import clean, evidence_lines
+from .model import Check, CheckRun, Status
 
 if TYPE_CHECKING:
     from .events import RunEvent
     from .diagnosis import Diagnosis
     from .host import Host
 
-SYMBOLS = {Status.OK: ("✓", "+"), Status.WARN: ("!", "!"), Status.FAIL: ("✗", "x"), Status.SKIP: ("-", "-"),
-           Status.ERROR: ("?", "?")}
 COLOURS = {Status.OK: "32", Status.WARN: "33", Status.FAIL: "31", Status.SKIP: "2", Status.ERROR: "35"}
 PAD = "        "
-
-
-def evidence_lines(value: Any, indent: str = "") -> list[str]:
-    """Aligned `key: value` lines; lists and nested maps indented beneath their key. Never raw JSON."""
-    value = jsonable(value)
-    out: list[str] = []
-    if isinstance(value, dict):
-        width = max((len(k) for k in value), default=0)
-        for k, v in value.items():
-            if isinstance(v, (dict, list)) and v:
-                out.append(f"{indent}{k}:")
-                out += evidence_lines(v, indent + "  ")
-            else:
-                out.append(f"{indent}{k + ':':<{width + 1}} {scalar(v)}")
-    elif isinstance(value, list):
-        for v in value:
-            if isinstance(v, (dict, list)) and v:
-                sub = evidence_lines(v, indent + "  ")
-                out.append(f"{indent}- {sub[0].lstrip()}")
-                out += sub[1:]
-            else:
-                out.append(f"{indent}- {scalar(v)}")
-    else:
-        out.append(f"{indent}{scalar(value)}")
-    return out
-
-
-def scalar(v: Any) -> str:
-    if v is None:
-        return "(none)"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (dict, list)):
-        return "(empty)"
-    s = str(v)
-    return s.replace("\n", "\\n") if len(s) < 400 else s[:400].replace("\n", "\\n") + "…"
 
 
 class TextReport:
@@ -85,7 +48,7 @@ class TextReport:
         """Results are shown together once the run ends: the next steps lead, and they need every result."""
 
     def sym(self, st: Status) -> str:
-        s = f"[{SYMBOLS[st][0] if self.unicode else SYMBOLS[st][1]}]"
+        s = f"[{STATUS_SYMBOLS[st.value][0 if self.unicode else 1]}]"
         return f"\x1b[{COLOURS[st]}m{s}\x1b[0m" if self.colour else s
 
     def footer(self, diag: "Diagnosis") -> None:
@@ -96,7 +59,7 @@ class TextReport:
             self._w("Next steps, in this order:")
             for i, s in enumerate(steps, 1):
                 also = f"  (also explains {', '.join(s.explains)})" if s.explains else ""
-                self._w(f"  {i}. [{s.check}] {s.text}{also}")
+                self._w(f"  {i}. [{s.check}] {clean(s.text)}{also}")
         folded: dict[str, list[str]] = {}
         if not self.verbose:
             causes = {r.check.id: _skipped_because(r) for r in runs}
@@ -130,20 +93,20 @@ class TextReport:
 
     def _line(self, run: CheckRun, folded: list[str]) -> None:
         c, r = run.check, run.result
-        self._w(f"  {self.sym(r.status)} {c.id}: {r.summary}")
+        self._w(f"  {self.sym(r.status)} {clean(c.id)}: {clean(r.summary)}")
         if r.status not in (Status.OK, Status.SKIP):
             for f in r.fixes:
                 priv = " [privileged]" if f.privileged else ""
                 kind = "advice" if f.advice_only else "fix"
                 self._w(f"{PAD}{kind}: nerdctl-doctor fix {f.id} — {f.title}{priv}")
             if r.action and not r.fixes:
-                self._w(f"{PAD}do: {r.action}")
+                self._w(f"{PAD}do: {clean(r.action)}")
         if folded:
             self._w(f"{PAD}(skipped because of this: {', '.join(folded)})")
         if self.verbose:
             if r.details:
                 for ln in r.details.rstrip().splitlines():
-                    self._w(f"{PAD}{ln}")
+                    self._w(f"{PAD}{clean(ln)}")
             if r.evidence:
                 for ln in evidence_lines(r.evidence):
                     self._w(f"{PAD}{ln}")

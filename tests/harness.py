@@ -85,22 +85,116 @@ def check_installation() -> None:
         raise WrongInstallation(why)
 
 
-def as_user(uid: int) -> list[str]:
-    """The argv prefix that runs this checkout's nerdctl-doctor as another user (root only): setpriv, and the system
-    python of this version with this environment's site-packages (the venv's interpreter lives under /root, which
-    other users cannot reach). Skips where that cannot work; under CI=true it fails instead."""
-    setpriv = shutil.which("setpriv")
+def build_dist(out: Path, sdist: bool = False) -> Path:
+    """Build this checkout's wheel (and sdist) from a copy of its tracked files, so that the checkout is not touched
+    and nothing untracked leaks in. Returns the wheel."""
+    src = Path(tempfile.mkdtemp(prefix="nd-src-"))
+    try:
+        files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout
+        for rel in filter(None, files.decode().split("\0")):
+            if (REPO / rel).is_file():
+                (src / rel).parent.mkdir(parents=True, exist_ok=True)
+                (src / rel).write_bytes((REPO / rel).read_bytes())
+        kinds = ["--sdist", "--wheel"] if sdist else ["--wheel"]
+        cp = subprocess.run([sys.executable, "-m", "build", "--no-isolation", *kinds, "--outdir", str(out), str(src)],
+                            capture_output=True, text=True, timeout=600)
+        assert cp.returncode == 0, cp.stdout[-2000:] + cp.stderr[-3000:]
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+    return next(out.glob("*.whl"))
+
+
+def install_wheel(wheel: Path, venv: Path, base: str) -> Path:
+    """A fresh venv of ``base`` with the wheel installed as a user installs it (not editable)."""
+    subprocess.run([base, "-m", "venv", str(venv)], check=True, timeout=300, capture_output=True)
+    cp = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], capture_output=True,
+                        text=True, timeout=900)
+    assert cp.returncode == 0, cp.stderr[-3000:]
+    return venv
+
+
+_USER_INSTALL: list[Path] = []
+
+
+def user_install() -> Path:
+    """This checkout's wheel installed, once per test session, in a world-readable venv of the system python (the
+    test venv and the checkout may sit in a private directory another user cannot read)."""
+    if _USER_INSTALL:
+        return _USER_INSTALL[0]
     python = f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}"
+    if not os.access(python, os.X_OK):
+        why = f"needs {python}, which every user can run"
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {why}")
+        pytest.skip(why)
+    base = Path(tempfile.mkdtemp(prefix="nd-user-install-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    import atexit
+
+    atexit.register(shutil.rmtree, base, True)
+    wheel = build_dist(base / "dist")
+    venv = install_wheel(wheel, base / "venv", python)
+    for d, _dirs, files in os.walk(base):
+        os.chmod(d, 0o755)
+        for f in files:
+            fp = os.path.join(d, f)
+            if not os.path.islink(fp):
+                os.chmod(fp, os.stat(fp).st_mode | 0o444)
+    _USER_INSTALL.append(venv)
+    return venv
+
+
+def as_user(uid: int) -> list[str]:
+    """The argv prefix that runs nerdctl-doctor as another user (root only): setpriv, and this checkout's wheel
+    installed in a venv that user can read (never the checkout itself, which may be private). Skips where that
+    cannot work; under CI=true it fails instead."""
+    setpriv = shutil.which("setpriv")
     why = ("needs root to act as another user" if os.geteuid() != 0 else "needs setpriv (util-linux)" if not setpriv
-           else f"needs {python}" if not os.access(python, os.X_OK) else None)
+           else None)
     if why:
         if IN_CI:
             pytest.fail(f"CI must run this test: {why}")
         pytest.skip(why)
-    site = Path(sys.executable).parent.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-    code = ("import site, sys; site.addsitedir(%r); from nerdctl_doctor.cli import main; sys.exit(main(sys.argv[1:]))"
-            % str(site))
-    return [str(setpriv), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", python, "-c", code]
+    venv = user_install()
+    return [str(setpriv), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", str(venv / "bin" / "python"), "-m",
+            "nerdctl_doctor"]
+
+
+# what a running interpreter cannot take from a changed os.environ: these need a process of their own
+SPAWN_ONLY = ("PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8")
+
+
+def in_process(args: list[str], env: dict[str, str], input: str | None, cwd: str) -> subprocess.CompletedProcess:
+    """Run the real `nerdctl_doctor.cli.main(args)` in this process with ``env`` as os.environ, ``cwd`` as the
+    working directory and ``input`` as stdin (never a terminal), capturing stdout and stderr as bytes."""
+    import io
+
+    from nerdctl_doctor.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_std = sys.stdin, sys.stdout, sys.stderr
+    out, err = io.BytesIO(), io.BytesIO()
+    streams = (io.TextIOWrapper(io.BytesIO((input or "").encode()), encoding="utf-8"),
+               io.TextIOWrapper(out, encoding="utf-8", errors="backslashreplace", write_through=True),
+               io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace", write_through=True))
+    sys.stdin, sys.stdout, sys.stderr = streams
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        os.chdir(cwd)
+        code = main(args)
+    finally:
+        for stream in streams[1:]:
+            try:
+                stream.flush()
+            except ValueError:
+                pass
+        text = [b.getvalue().decode("utf-8", "replace") for b in (out, err)]
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin, sys.stdout, sys.stderr = saved_std
+    return subprocess.CompletedProcess(["nerdctl-doctor", *args], code, text[0], text[1])
 
 
 def schema(name: str) -> dict:
@@ -305,11 +399,16 @@ class Sandbox:
 
     # ---------------------------------------------------------------- the command
     def doctor(self, *args: str, input: str | None = None, timeout: float = 60, env: dict | None = None,
-               cwd: str | None = None) -> subprocess.CompletedProcess:
+               cwd: str | None = None, spawn: bool = False) -> subprocess.CompletedProcess:
+        """`nerdctl-doctor ARGS` against this sandbox. In-process (the real cli.main, with this environment, working
+        directory and stdin, its stdout and stderr captured) unless the process itself is the subject: ``spawn``,
+        or an environment that only a new interpreter would honour (PYTHONPATH for plugins, the locale)."""
         e = dict(self.env)
         e.update(env or {})
-        return subprocess.run([*doctor_argv(), *args], env=e, input=input, capture_output=True, text=True,
-                              timeout=timeout, cwd=cwd or str(self.base))
+        if spawn or "PYTHONPATH" in e or any(k in (env or {}) for k in SPAWN_ONLY):
+            return subprocess.run([*doctor_argv(), *args], env=e, input=input, capture_output=True, text=True,
+                                  timeout=timeout, cwd=cwd or str(self.base))
+        return in_process(list(args), e, input, cwd or str(self.base))
 
     def doctor_json(self, *args: str, **kw) -> dict:
         """Run `nerdctl-doctor --json ARGS`; the stdout must be one document valid against the schema."""

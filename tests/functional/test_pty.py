@@ -113,7 +113,7 @@ def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(san
     uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
     as_ndsudo = as_user(uid)
     sudoers = Path("/etc/sudoers.d/nerdctl-doctor-test")
-    sudoers.write_text(f"{user} ALL=(root) NOPASSWD: /usr/bin/python3.11\n")
+    sudoers.write_text(f"{user} ALL=(root) NOPASSWD: {as_ndsudo[-3]}\n")  # the installation's own python
     os.chmod(sudoers, 0o440)
     try:
         sb = sandbox

@@ -121,7 +121,7 @@ def test_advice_only_fix_is_offered_as_a_text_not_a_command():
 
 
 def test_evidence_reads_as_aligned_lines():
-    from nerdctl_doctor.text import evidence_lines
+    from nerdctl_doctor.evidence import evidence_lines
 
     lines = evidence_lines({"address": {"value": "/run/x.sock", "source": "env"}, "list": [1, {"a": 2}], "n": None})
     assert lines == ["address:", "  value:  /run/x.sock", "  source: env", "list:", "  - 1", "  - a: 2", "n:       (none)"]

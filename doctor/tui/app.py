@@ -1,10 +1,7 @@
-"""The interactive Textual TUI. Textual is imported here and only here.
-
-It renders the same engine events as the text and JSON reports: checks grouped by category fill in live as the
-runner reports them; the detail pane shows the selected check's summary, details, evidence and fixes; `f` asks
-for consent with the exact steps on screen, runs them through the one applier with live output, then shows the
-re-checked results.
-"""
+"""The interactive Textual app. It renders the same engine events as the text and JSON reports: checks grouped by
+category fill in live as the runner reports them; the detail pane shows the selected check's summary, details,
+evidence and fixes; `f` asks for consent with the exact steps on screen, runs them through the one applier with
+live output, then shows the re-checked results."""
 from __future__ import annotations
 
 import datetime
@@ -16,307 +13,16 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, RichLog, Static, Tree
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Static, Tree
 
-from .constants import VERSION
-from .diagnosis import Diagnosis, NextStep, exit_code_for, next_steps, offered
-from .events import CheckFinished, CheckStarted, Rechecked, RunFinished, StepOutput, StepStarted
-from .model import CheckRun, Status, jsonable
-from .runner import run_checks
-
-SYMBOL = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-", Status.ERROR: "?"}
-STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.SKIP: "dim", Status.ERROR: "magenta"}
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-
-CSS = """
-Screen { layout: vertical; }
-#hostline { height: 1; background: $primary-background; color: $text; padding: 0 1; }
-#nextsteps { height: auto; max-height: 7; padding: 0 1; border-bottom: solid $warning; text-wrap: nowrap;
-             text-overflow: ellipsis; }
-#main { height: 1fr; }
-#checks { width: 46%; min-width: 34; border: round $primary; overflow-x: hidden; }
-#detail-scroll { width: 1fr; border: round $secondary; }
-#detail { padding: 0 1; }
-#summary { height: 1; padding: 0 1; }
-ConfirmFix, RunFix, HelpScreen { align: center top; }
-#dialog { width: 90%; height: auto; max-height: 80%; margin-top: 1; border: thick $warning; background: $surface;
-          padding: 0 1; }
-#dialog-title { height: auto; text-style: bold; }
-#steps-scroll { height: auto; max-height: 24; }
-#buttons { height: 3; align: center middle; }
-#buttons Button { margin: 0 2; }
-#runlog { height: 14; border: round $primary; }
-#outcome { height: auto; }
-"""
-
-
-def fit(text: Text, width: int | None) -> Text:
-    """Cut a label to ``width`` cells, ending with an ellipsis when anything was cut."""
-    if width is None or width <= 1 or text.cell_len <= width:
-        return text
-    out = text.copy()
-    out.truncate(width - 1)
-    out.append("…", style="dim")
-    return out
-
-
-def status_label(run: CheckRun | None, check, frame: int = 0, width: int | None = None) -> Text:
-    name = check.id.split(".", 1)[1] if check.id.startswith(check.category + ".") else check.id
-    if run is None:
-        head = (f"{SPINNER[frame % len(SPINNER)]} ....  ", "cyan")
-    else:
-        st = run.result.status
-        head = (f"{SYMBOL[st]} {st.value:<5} ", STYLE[st])
-    return fit(Text.assemble(head, (name, "bold"), ("  " + check.title, "dim"), no_wrap=True), width)
-
-
-def next_steps_text(steps: list[NextStep] | None, running: bool, warns: list[str] | None = None) -> Text:
-    t = Text(no_wrap=True, overflow="ellipsis")  # one line per step: all of them stay in view
-    if running and steps is None:
-        t.append("Next steps: the checks are running…", style="dim")
-        return t
-    if not steps:
-        t.append("✓ No check failed.", style="green")
-        if warns:
-            t.append(f" Pitfalls that will bite (warn): {', '.join(warns)}", style="yellow")
-        return t
-    t.append("Next steps, in this order:\n", style="bold")
-    shown = steps if len(steps) <= 5 else steps[:4]
-    for i, s in enumerate(shown, 1):
-        t.append(f"{i}. ", style="bold")
-        t.append(f"[{s.check}] ", style="yellow")
-        t.append(s.text)
-        if i < len(shown):
-            t.append("\n")
-    if len(shown) < len(steps):
-        t.append(f"\n… and {len(steps) - len(shown)} more (select a failed check for its fix)", style="dim")
-    return t
-
-
-def category_text(category: str, checks, runs: dict) -> Text:
-    t = Text()
-    t.append(f"{category}\n\n", style="bold")
-    for c in checks:
-        r = runs.get(c.id)
-        if r is None:
-            t.append(f"  … {c.id}: running\n", style="cyan")
-        else:
-            st = r.result.status
-            t.append(f"  {SYMBOL[st]} {c.id}: ", style=STYLE[st])
-            t.append(r.result.summary + "\n")
-    return t
-
-
-def detail_text(run: CheckRun | None, check, host) -> Text:
-    t = Text()
-    t.append(f"{check.title}\n", style="bold")
-    t.append(f"{check.id}  ·  category {check.category}", style="dim")
-    if check.requires:
-        t.append(f"  ·  requires {', '.join(check.requires)}", style="dim")
-    t.append("\n\n")
-    if run is None:
-        t.append("running…\n", style="cyan")
-        return t
-    r = run.result
-    t.append(f"{SYMBOL[r.status]} {r.status.value.upper()}  ", style=STYLE[r.status])
-    t.append(r.summary + "\n")
-    if r.details:
-        t.append("\n" + r.details.rstrip() + "\n")
-    if r.fixes and r.status != Status.OK:
-        acting = any(not f.advice_only for f in r.fixes)
-        t.append("\nFixes (press f):\n" if acting else "\nWhat to do (advice; press f to read it):\n", style="bold")
-        from .fixes.render import describe_fix
-
-        for f in r.fixes:
-            for i, line in enumerate(describe_fix(host, f)):
-                t.append(("  " if i else "• ") + line + "\n", style="bold" if i == 0 else "")
-    if r.action and not r.fixes:
-        t.append("\nWhat to do: ", style="bold")
-        t.append(r.action + "\n")
-    if r.evidence:
-        t.append("\nEvidence:\n", style="bold")
-        t.append("\n".join(evidence_lines(jsonable(r.evidence))) + "\n", style="dim")
-    return t
-
-
-def _scalar(v) -> str:
-    return json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
-
-
-def evidence_lines(value, indent: int = 0) -> list[str]:
-    """Evidence as readable lines: scalars inline, mappings nested, lists of records one line each."""
-    pad = "  " * indent
-    out: list[str] = []
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if isinstance(v, (dict, list)) and v:
-                out.append(f"{pad}{k}:")
-                out += evidence_lines(v, indent + 1)
-            else:
-                out.append(f"{pad}{k}: {_scalar(v) if not isinstance(v, (dict, list)) else json.dumps(v)}")
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                flat = all(not isinstance(x, (dict, list)) for x in item.values())
-                if flat:
-                    out.append(f"{pad}- " + ", ".join(f"{k}={_scalar(v)}" for k, v in item.items()))
-                else:
-                    sub = evidence_lines(item, indent + 1)
-                    out.append(f"{pad}- " + sub[0].strip() if sub else f"{pad}-")
-                    out += sub[1:]
-            else:
-                out.append(f"{pad}- {_scalar(item) if not isinstance(item, list) else json.dumps(item)}")
-    else:
-        out.append(pad + _scalar(value))
-    return out
-
-
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
-
-    def compose(self) -> ComposeResult:
-        text = ("nerdctl-doctor: what stands between Tilt, nerdctl build, BuildKit and your cluster.\n\n"
-                "↑/↓ or j/k   move between checks\n"
-                "enter        show the selected check's details\n"
-                "f            fix: shows the exact steps and asks before changing anything\n"
-                "r            re-run every check\n"
-                "e            export the JSON report (same as --json) to a file\n"
-                "?            this help\n"
-                "q            quit (the exit code is the one --json would give)\n\n"
-                "Statuses: ✓ ok · ! warn (works, with a pitfall) · ✗ fail (a Tilt build will fail) · "
-                "- skip · ? error (the check could not finish)")
-        with Vertical(id="dialog"):
-            yield Static("Help", id="dialog-title")
-            yield Static(text)
-            with Horizontal(id="buttons"):
-                yield Button("Close", id="close")
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmFix(ModalScreen[bool]):
-    """Consent: the exact steps (argv, env, diffs, privileged marked) before anything changes."""
-
-    BINDINGS = [Binding("y", "apply", "Apply"), Binding("n,escape", "cancel", "Cancel")]
-
-    def __init__(self, host, fix) -> None:
-        super().__init__()
-        self.host = host
-        self.fix = fix
-
-    def compose(self) -> ComposeResult:
-        from .fixes.render import describe_fix
-
-        lines = describe_fix(self.host, self.fix)
-        body = Text()
-        for i, line in enumerate(lines[1:]):
-            style = "bold yellow" if "[privileged]" in line else ""
-            if line.lstrip().startswith("+") and not line.lstrip().startswith("+++"):
-                style = "green"
-            elif line.lstrip().startswith("-") and not line.lstrip().startswith("---"):
-                style = "red"
-            body.append(line + "\n", style=style)
-        advice = self.fix.advice_only
-        with Vertical(id="dialog"):
-            if advice:
-                yield Static(Text(f"What to do: {self.fix.title}", style="bold"), id="dialog-title")
-                yield Static(Text("Only you can do this; nerdctl-doctor changes nothing.", style="dim"))
-            else:
-                yield Static(Text(f"Apply fix {lines[0]}?", style="bold"), id="dialog-title")
-                yield Static(Text("Nothing changes until you press Apply. Privileged steps run through sudo when "
-                                  "you are not root.", style="dim"))
-            with VerticalScroll(id="steps-scroll"):
-                yield Static(body, id="steps")
-            with Horizontal(id="buttons"):
-                if not advice:
-                    yield Button("Apply (y)", id="apply", variant="warning")
-                yield Button("Cancel (n)" if not advice else "Close (esc)", id="cancel", variant="primary")
-
-    def action_apply(self) -> None:
-        if self.fix.advice_only:
-            return
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#apply")
-    def _apply(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)
-
-
-class RunFix(ModalScreen[Any]):
-    """Runs the fix with live output, then shows the re-checked results."""
-
-    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
-
-    def __init__(self, host, fix, all_checks, offering) -> None:
-        super().__init__()
-        self.host, self.fix, self.all_checks, self.offering = host, fix, all_checks, offering
-        self.result = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text(f"Applying {self.fix.id}: {self.fix.title}", style="bold"), id="dialog-title")
-            yield RichLog(id="runlog", wrap=True, markup=False, highlight=False, min_width=20)
-            yield Static("", id="outcome")
-            with Horizontal(id="buttons"):
-                yield Button("Close", id="close", disabled=True)
-
-    def on_mount(self) -> None:
-        self.apply()
-
-    @work(thread=True, exclusive=True)
-    def apply(self) -> None:
-        from .fixes.apply import apply_fix
-        from .fixes.render import describe_step
-
-        def on_event(ev) -> None:
-            if isinstance(ev, StepStarted):
-                self.app.call_from_thread(self._log, describe_step(self.host, ev.step, ev.index)[0])
-            elif isinstance(ev, StepOutput):
-                self.app.call_from_thread(self._log, "    " + ev.line)
-            elif isinstance(ev, Rechecked):
-                r = ev.run
-                self.app.call_from_thread(self._log, f"re-check {r.check.id}: {r.result.status.value} — "
-                                                     f"{r.result.summary}")
-
-        res = apply_fix(self.host, self.fix, self.all_checks, self.offering, on_event)
-        self.app.call_from_thread(self._finish, res)
-
-    def _log(self, line: str) -> None:
-        self.query_one(RichLog).write(Text(line))
-
-    def _finish(self, res) -> None:
-        self.result = res
-        if not res.applied:
-            msg = Text(f"✗ stopped: {res.message}", style="bold red")
-        elif res.resolved:
-            msg = Text("✓ applied: the problem is gone", style="bold green")
-        else:
-            msg = Text("! applied, but the problem is not gone yet (see the re-checks above)", style="bold yellow")
-        for item in res.remaining:
-            msg.append(f"\nLeft for you: {item}", style="yellow")
-        self.query_one("#outcome", Static).update(msg)
-        btn = self.query_one("#close", Button)
-        btn.disabled = False
-        btn.focus()
-
-    def action_close(self) -> None:
-        if self.result is not None:
-            self.dismiss(self.result)
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.action_close()
+from ..constants import VERSION
+from ..diagnosis import Diagnosis, NextStep, exit_code_for, next_steps, offered
+from ..events import CheckFinished, CheckStarted, RunFinished
+from ..model import CheckRun, Status
+from ..runner import run_checks
+from .render import SPINNER, STYLE, SYMBOL, category_text, detail_text, next_steps_text, status_label
+from .screens import ConfirmFix, HelpScreen, RunFix
 
 
 class ChecksTree(Tree[str], inherit_bindings=False):
@@ -328,7 +34,7 @@ class ChecksTree(Tree[str], inherit_bindings=False):
 
 class DoctorApp(App[int]):
     TITLE = "nerdctl-doctor"
-    CSS = CSS
+    CSS_PATH = "tui.tcss"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("j", "cursor_down", "Move", key_display="↑↓ j/k"),
@@ -570,14 +276,14 @@ class DoctorApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_export(self) -> None:
-        from .documents import report_document
+        from ..documents import report_document
 
         runs = [self.runs[c.id] for c in self.checks if c.id in self.runs]
         doc = report_document(Diagnosis(self.host, runs, self.strict))
         name = f"nerdctl-doctor-report-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
         path = os.path.abspath(name)
         try:
-            from .fileops import atomic_write
+            from ..fileops import atomic_write
 
             atomic_write(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
         except OSError as exc:
