@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Any, TYPE_CHECKING
 
 from ..facts import (buildkit_candidates as candidates, containerd_target, nerdctl_config)
 from ..fixes import buildkit as fixes
@@ -28,7 +27,10 @@ from ..host.sockets import unix_path
 from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 MIN_BUILDCTL = (0, 10, 0)

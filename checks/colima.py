@@ -3,14 +3,16 @@ the containerd runtime."""
 from __future__ import annotations
 
 import json
-from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.colima import Colima
 
 from ..model import Deps, Result, check
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 

@@ -1,14 +1,16 @@
 """containerd: the socket nerdctl will use (rootless through RootlessKit) and the target namespace in it."""
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
 
 from ..constants import K3S_SOCKET
 from ..facts import containerd_server, containerd_target
 
 from ..model import Deps, Result, check
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 ROOTFUL_SOCKET = "/run/containerd/containerd.sock"

@@ -2,7 +2,6 @@
 (UPSTREAM.md section 7)."""
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
 
 from ..constants import K3S_SOCKET
 from ..facts import containerd_target, nerdctl_toml_path
@@ -12,7 +11,10 @@ from ..frontends import VM_FRONTENDS
 from ..kubeconfig import LOADERS, kubeconfig_files, load_kubeconfig, product, product_from_location
 from ..model import Deps, Fix, Result, check
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 MICROK8S_SOCKET = "/var/snap/microk8s/common/run/containerd.sock"

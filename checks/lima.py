@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.lima import Lima
 from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any, TYPE_CHECKING
 
 from ..facts import TOML_KEYS_SINCE, nerdctl_config
 from ..frontends import VM_FRONTENDS
@@ -10,7 +9,10 @@ from ..frontends import VM_FRONTENDS
 from ..model import Deps, Result, check
 from ._util import read_version, vstr
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 MIN_VERSION = (0, 18, 0)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, TYPE_CHECKING
 
 from ..fixes import frontends as fixes
 from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
@@ -11,7 +10,10 @@ from ..frontends.rancher_desktop import RancherDesktop, settings_engine
 from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 MARK_START = "### MANAGED BY RANCHER DESKTOP START (DO NOT EDIT)"

@@ -3,13 +3,15 @@ this distribution."""
 from __future__ import annotations
 
 import os
-from typing import Any, TYPE_CHECKING
 
 from ..facts import rootlesskit_state_dir
 from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 NETWORK_DRIVERS = ("slirp4netns", "vpnkit", "gvisor-tap-vsock", "pasta")
@@ -106,7 +108,7 @@ def prereqs(host: Host, deps: Deps) -> Result:
          hint(host, "slirp4netns") + " (or pasta: " + hint(host, "pasta") + ")")
     user = host.user
     for f in ("/etc/subuid", "/etc/subgid"):
-        ok, detail = subid_entry(host, f, user, host.euid)
+        ok, detail = subid_entry(host, f, user, host.euid if host.euid is not None else -1)
         item(f, bool(ok), detail, "" if ok is None else
              f"`sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {user}`")
     sc = host.run(["systemctl", "--user", "show-environment"])

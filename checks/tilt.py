@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any, TYPE_CHECKING
 
 
 from ..model import Deps, Result, check
 from ._util import read_version, vstr
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from ..host import Host
 
 MIN_ENV = (0, 33, 5)  # custom_build(env=, dir=)

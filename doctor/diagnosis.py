@@ -4,11 +4,13 @@ step."""
 from __future__ import annotations
 
 from .records import Record
-from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .model import STATUS_ORDER, Check, CheckRun, Fix, Status
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence
     from .events import RunEvent
     from .host import Host
 

@@ -3,12 +3,14 @@ document. Every document is checked against its schema by the tests (schemas/ sh
 from __future__ import annotations
 
 import json
-from typing import IO, TYPE_CHECKING, Any, Sequence
 
 from .constants import SCHEMA, VERSION
 from .model import AdviceStep, Check, CheckRun, EditStep, Fix, RunStep, Step, jsonable
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any, IO, Sequence
     from .diagnosis import Diagnosis
     from .events import StepReport
     from .host import Host

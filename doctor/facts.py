@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from .records import Record
-from typing import Any, TYPE_CHECKING
 
 from .constants import NERDCTL_DEFAULTS
 from .fileops import HostFileError
 from .host.sockets import unix_path
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any
     from .host import Host
 
 ENV_FOR = {"address": "CONTAINERD_ADDRESS", "namespace": "CONTAINERD_NAMESPACE", "snapshotter": "CONTAINERD_SNAPSHOTTER"}
@@ -84,14 +86,13 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
                           "namespace": {"value": NERDCTL_DEFAULTS["namespace"], "source": "default"},
                           "snapshotter": {"value": NERDCTL_DEFAULTS["snapshotter"], "source": "default"}}
             return cfg
-        import tomllib
-
         path, how = nerdctl_toml_path(host)
         cfg = NerdctlConfig(path, how)
         if path:
             try:
                 raw = host.read_bytes(path)
                 cfg.present = True
+                import tomllib  # only once there is a file to parse
                 try:
                     cfg.toml = tomllib.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError as exc:

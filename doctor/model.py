@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import enum
 import math
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .records import Record
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping, Sequence
     from .host import Host
 
 
@@ -138,8 +140,11 @@ class Result(Record):
         return cls(Status.ERROR, summary, **kw)
 
 
-Deps = Mapping[str, Result]  # the results of a check's prerequisites, by id
-CheckFunc = Callable[["Host", Deps], Result]
+if TYPE_CHECKING:
+    Deps = Mapping[str, Result]  # the results of a check's prerequisites, by id
+    CheckFunc = Callable[["Host", Deps], Result]
+else:  # the names exist at run time too (checks import them), without importing typing
+    Deps = CheckFunc = object
 
 
 class Check(Record):

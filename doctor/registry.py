@@ -14,9 +14,12 @@ import sys
 import threading
 import types
 from .records import Record
-from typing import Any, Iterable
 
 from .model import Check, Result
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 GROUP = "nerdctl_doctor.checks"
 BUILTIN = "builtin"

@@ -12,12 +12,14 @@ import queue
 import threading
 import time
 import traceback
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .events import CheckFinished, CheckStarted, RunFinished
 from .model import Check, CheckRun, Result
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator, Sequence
     from .events import RunEvent
     from .host import Host
 

@@ -3,13 +3,15 @@ skipped because of another folded under it (unless -v), evidence as aligned `key
 from __future__ import annotations
 
 import sys
-from typing import IO, TYPE_CHECKING, Any, Sequence
 
 from .constants import STATUS_SYMBOLS, VERSION
 from .evidence import clean, evidence_lines
 from .model import Check, CheckRun, Status
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any, IO, Sequence
     from .events import RunEvent
     from .diagnosis import Diagnosis
     from .host import Host

@@ -14,7 +14,6 @@ import os
 import re
 import tempfile
 from ..records import Record
-from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..constants import valid_namespace
 from ..fileops import HostFileError, atomic_write, make_backup, read_bounded, read_or_none, sha256
@@ -25,7 +24,10 @@ from .edits import EditError, new_text, unified
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 STEP_TIMEOUT = 600.0
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Callable, Sequence
     from ..events import FixEvent
 
     OnEvent = Callable[[FixEvent], None]

@@ -5,11 +5,14 @@ always computed from the file as it is now."""
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable
 
 from ..fileops import HostFileError
 
-Editor = Callable[[str | None, dict], str]
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    Editor = Callable[[str | None, dict], str]
 EDITORS: dict[str, Editor] = {}
 
 RD_START = "### MANAGED BY RANCHER DESKTOP START (DO NOT EDIT)"

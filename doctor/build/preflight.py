@@ -6,12 +6,14 @@ import argparse
 import os
 import re
 import sys
-from typing import IO, TYPE_CHECKING, Any
 
 from ..model import Check, CheckRun, Result, Status
 from .argv import dockerfile_for
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+
 if TYPE_CHECKING:
+    from typing import Any, IO
     from ..host import Host
 
 PREFLIGHT_IDS = ("nerdctl.installed", "buildkit.buildctl", "buildkit.host", "containerd.socket")

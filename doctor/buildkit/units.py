@@ -150,13 +150,14 @@ def oci_enabled(host, flags: dict) -> tuple[bool, str]:
         else:
             path = "/etc/buildkit/buildkitd.toml"
     if path and v is None:
-        import tomllib
-
         try:
-            data = tomllib.loads(host.read_text(path))
+            text = host.read_text(path)
+            import tomllib  # only once there is a file to parse
+
+            data = tomllib.loads(text)
             oci = (data.get("worker") or {}).get("oci") or {}
             enabled = oci.get("enabled") if isinstance(oci, dict) else None
-        except (HostFileError, tomllib.TOMLDecodeError, AttributeError, RecursionError):
+        except (HostFileError, ValueError, AttributeError, RecursionError):  # TOMLDecodeError is a ValueError
             enabled = None
     if isinstance(enabled, bool):
         return enabled, f"[worker.oci] enabled = {str(enabled).lower()} in {path}"

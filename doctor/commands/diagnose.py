@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence, TextIO
 
 from ..constants import VERSION
 from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    from typing import Sequence, TextIO
 
 EXAMPLES = """commands:
   nerdctl-doctor fix FIX_ID       apply a fix the diagnosis offers (with consent; --dry-run shows it)

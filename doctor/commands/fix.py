@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Sequence
 
 from ..exitcodes import ExitCode, UsageError
 from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 EPILOG = """The fixes on offer are the ones the diagnosis lists: run `nerdctl-doctor --plain` (each problem names
 its `nerdctl-doctor fix ID`), or `nerdctl-doctor fix` with an id it does not offer to see the list.

@@ -8,9 +8,12 @@ import hashlib
 import json
 import os
 import sys
-from typing import Sequence
 
 from ..exitcodes import ExitCode, UsageError
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
+if TYPE_CHECKING:
+    from typing import Sequence
 
 EPILOG = """In your Tiltfile (DIR is what this command prints):
 

@@ -181,7 +181,12 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
     # A blocking wait in a thread: no polling sleeps (Popen.wait(timeout=...) costs short tools up to half their
     # run time again), and the program's exit is seen even when a child it left behind keeps the pipes open.
     exited = threading.Event()
-    threading.Thread(target=lambda: (proc.wait(), exited.set()), daemon=True).start()
+
+    def waiter() -> None:
+        proc.wait()
+        exited.set()
+
+    threading.Thread(target=waiter, daemon=True).start()
     timed_out = False
     try:
         if input is not None and proc.stdin is not None:

@@ -24,7 +24,9 @@ def elevated() -> bool:
     return os.geteuid() == 0
 
 
-def user_name(uid: int) -> str | None:
+def user_name(uid: int | None) -> str | None:
+    if uid is None:
+        return None
     try:
         import pwd
 

@@ -20,7 +20,7 @@ from nerdctl_doctor.cli import main
 code = main(sys.argv[1:])
 loaded = sorted(sys.modules)
 import json, os
-os.write(3, json.dumps({"code": code, "modules": loaded}).encode())
+os.write(int(os.environ["ND_PROBE_FD"]), json.dumps({"code": code, "modules": loaded}).encode())
 """
 
 
@@ -29,8 +29,8 @@ def loaded(args: list[str], env: dict[str, str], cwd: str) -> tuple[int, set[str
 
     r, w = os.pipe()
     try:
-        cp = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                            timeout=120, pass_fds=(w,), preexec_fn=lambda: os.dup2(w, 3))
+        cp = subprocess.run([sys.executable, "-c", PROBE, *args], env={**env, "ND_PROBE_FD": str(w)}, cwd=cwd,
+                            capture_output=True, text=True, timeout=120, pass_fds=(w,))
         os.close(w)
         w = -1
         data = os.read(r, 1 << 22)
