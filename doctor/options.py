@@ -7,7 +7,7 @@ import math
 import os
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
-from .constants import DEFAULT_NAMESPACE, FRONTENDS, MODES, valid_namespace
+from .constants import DEFAULT_NAMESPACE, FRONTENDS, MODES, PLATFORMS, valid_namespace
 from .exitcodes import UsageError
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ def make_host(args: argparse.Namespace, env: Mapping[str, str] | None = None,
         raise UsageError(f"--namespace {ns!r} is not a valid containerd namespace (letters and digits joined by "
                          ". _ -, at most 76 characters)")
     platform = environ.get("NERDCTL_DOCTOR_PLATFORM") or None
-    if platform not in (None, "linux", "darwin"):
-        raise UsageError(f"NERDCTL_DOCTOR_PLATFORM={platform!r}: must be linux or darwin")
+    if platform not in (None, *PLATFORMS):
+        raise UsageError(f"NERDCTL_DOCTOR_PLATFORM={platform!r}: must be one of {', '.join(PLATFORMS)}")
     return Host(root=root, env=environ, mode=args.mode, namespace=ns, timeout=args.timeout,
                 frontend=getattr(args, "frontend", "auto"), platform=platform, flags=flags, decide=decide)
 

@@ -136,7 +136,11 @@ class Host:
         self.requested_mode = mode
         self.requested_frontend = frontend
         self.platform = platform or self.env.get("NERDCTL_DOCTOR_PLATFORM") or (
-            "darwin" if sys.platform == "darwin" else "linux")
+            "darwin" if sys.platform == "darwin" else "windows" if sys.platform == "win32" else "linux")
+        # Windows: environment names are case-insensitive, paths have drives, programs are found through Path
+        # and PATHEXT, and settings live in the registry (or, diagnosing from elsewhere, NERDCTL_DOCTOR_REGISTRY)
+        self.windows = self.platform == "windows"
+        self._env_ci = {k.upper(): v for k, v in self.env.items()} if self.windows else None
         self._memo: dict[Any, Any] = {}
         self._memo_locks: dict[Any, threading.Lock] = {}
         self._memo_guard = threading.Lock()
@@ -168,11 +172,66 @@ class Host:
         return self.mode == "vm"
 
     def getenv(self, name: str) -> str | None:
+        if self._env_ci is not None:
+            return self._env_ci.get(name.upper())
         return self.env.get(name)
 
     @property
     def home(self) -> str | None:
+        if self.windows:
+            return self.getenv("USERPROFILE") or self.getenv("HOME") or None
         return self.env.get("HOME") or None
+
+    def join(self, *parts: str) -> str:
+        """Join path parts the way the diagnosed system does (backslashes on Windows)."""
+        if self.windows:
+            import ntpath
+
+            return ntpath.join(*parts)
+        return os.path.join(*parts)
+
+    def pathext(self) -> list[str]:
+        """Windows: the extensions that make a file a program (PATHEXT), lower case."""
+        return [e.lower() for e in (self.getenv("PATHEXT") or ".COM;.EXE;.BAT;.CMD").split(";") if e.startswith(".")]
+
+    def registry(self, key: str, name: str) -> tuple[str, Any] | None:
+        """A registry value of the diagnosed Windows system as (type, data), e.g. ("REG_EXPAND_SZ", "..."); None
+        when absent. From the JSON file NERDCTL_DOCTOR_REGISTRY when it is set (diagnosing another system's
+        copy: {"HKCU\\Environment": {"Path": ["REG_EXPAND_SZ", "..."]}}), else from this machine's registry."""
+        path = self.env.get("NERDCTL_DOCTOR_REGISTRY")
+        if path:
+            doc = self.memo(("registry-file", path), lambda: self._registry_file(path))
+            for k, values in doc.items():
+                if k.lower() == key.lower() and isinstance(values, dict):
+                    for n, v in values.items():
+                        if n.lower() == name.lower() and isinstance(v, list) and len(v) == 2:
+                            return str(v[0]), v[1]
+            return None
+        if self.windows and not self.rooted:
+            return osapi.read_registry(key, name)
+        return None
+
+    def _registry_file(self, path: str) -> dict[str, Any]:
+        import json
+
+        try:
+            doc = json.loads(read_bounded(path, path))
+        except (HostFileError, ValueError, RecursionError):
+            return {}
+        return doc if isinstance(doc, dict) else {}
+
+    def wsl_distro(self) -> str | None:
+        """The WSL distro this Linux system is (WSL_DISTRO_NAME, or `microsoft` in /proc/version), else None."""
+        if self.platform != "linux":
+            return None
+        name = self.env.get("WSL_DISTRO_NAME")
+        if name:
+            return name
+        try:
+            version = self.read_text("/proc/version", limit=4096)
+        except HostFileError:
+            return None
+        return "unknown" if "microsoft" in version.lower() else None
 
     def config_home(self) -> str | None:
         return self.env.get("XDG_CONFIG_HOME") or (os.path.join(self.home, ".config") if self.home else None)
@@ -200,6 +259,8 @@ class Host:
             info = {"id": "", "version": "", "name": "", "like": "", "codename": ""}
             if self.platform == "darwin":
                 return {**info, "id": "macos", "name": "macOS"}
+            if self.windows:
+                return {**info, "id": "windows", "name": "Windows"}
             for p in ("/etc/os-release", "/usr/lib/os-release"):
                 try:
                     text = self.read_text(p, limit=64 << 10)
@@ -244,8 +305,15 @@ class Host:
 
     def resolve(self, logical: str | os.PathLike[str]) -> str:
         """The path to open for a logical path: system paths are joined under --root; paths under HOME, the
-        XDG_* variables and PATH are used as given."""
+        XDG_* variables and PATH are used as given. A Windows drive path (`C:\\Users\\a`) diagnosed from elsewhere
+        is DIR/c/Users/a."""
         s = os.fspath(logical)
+        if self.windows and drive_path(s):
+            r = s if not self.rooted else os.path.join(self.root, s[0].lower(), *[
+                p for p in s[3:].replace("\\", "/").split("/") if p])
+            if self.touched is not None:
+                self.touched.add(r)
+            return r
         if not self.rooted or not os.path.isabs(s) or self.is_user_path(s):
             r = s
         elif s == self.root or s.startswith(self.root.rstrip("/") + "/"):
@@ -271,6 +339,8 @@ class Host:
 
     def is_executable(self, logical: str) -> bool:
         p = self.resolve(logical)
+        if self.windows:
+            return os.path.isfile(p) and logical.lower().endswith(tuple(self.pathext()))
         return os.path.isfile(p) and os.access(p, os.X_OK)
 
     def lstat(self, logical: str) -> os.stat_result | None:
@@ -329,14 +399,35 @@ class Host:
             return "directory"
         if not os.path.isfile(path):
             return "other"
+        if self.windows:
+            return "executable" if logical.lower().endswith(tuple(self.pathext())) else "not-executable"
         return "executable" if os.access(path, os.X_OK) else "not-executable"
 
     # ------------------------------------------------------------------ PATH
     def path_entries(self) -> list[str]:
+        if self.windows:  # `Path` (`PATH` when absent), `;`-separated
+            return [p.strip('"') for p in (self.getenv("Path") or "").split(";") if p.strip('"')]
         return [p for p in self.env.get("PATH", "").split(os.pathsep) if p]
 
+    def _names(self, name: str) -> list[str]:
+        """Windows: the file names a program name stands for (PATHEXT), as Windows and Go's LookPath try them."""
+        if not self.windows:
+            return [name]
+        exts = self.pathext()
+        return [name] if name.lower().endswith(tuple(exts)) else [name + e for e in exts]
+
     def which(self, name: str, path: Sequence[str] | None = None) -> str | None:
-        """The first executable regular file named ``name`` on PATH (as given, not under --root)."""
+        """The first executable regular file named ``name`` on PATH (as given, not under --root); on Windows
+        through Path and PATHEXT."""
+        if self.windows:
+            if "\\" in name or "/" in name:
+                return name if self.is_executable(name) else None
+            for d in path if path is not None else self.path_entries():
+                for n in self._names(name):
+                    cand = self.join(d, n)
+                    if os.path.isfile(self.resolve(cand)):
+                        return cand
+            return None
         if "/" in name:
             return name if self.is_executable(name) else None
         for d in path if path is not None else self.path_entries():
@@ -352,9 +443,10 @@ class Host:
     def which_all(self, name: str, path: Sequence[str] | None = None) -> list[dict[str, str]]:
         found = []
         for d in path if path is not None else self.path_entries():
-            cand = os.path.join(d, name)
-            if os.path.lexists(cand):
-                found.append({"path": cand, "state": self.file_state(cand)})
+            for n in self._names(name):
+                cand = self.join(d, n)
+                if os.path.lexists(self.resolve(cand) if self.windows else cand):
+                    found.append({"path": cand, "state": self.file_state(cand)})
         return found
 
     # ------------------------------------------------------------------ programs
@@ -365,12 +457,15 @@ class Host:
         argv = [str(a) for a in argv]
         if not argv:
             return Outcome(argv, "error", detail="empty command")
-        exe = self.which(argv[0]) if "/" not in argv[0] else argv[0]
+        given = "/" in argv[0] or (self.windows and "\\" in argv[0])
+        exe = self.which(argv[0]) if not given else argv[0]
         if exe is None:
             return Outcome(argv, "not-found", where=where)
-        state = self.file_state(exe) if "/" in argv[0] else "executable"
+        state = self.file_state(exe) if given else "executable"
         if state != "executable":
             return Outcome(argv, "not-executable" if state != "missing" else "not-found", where=where, detail=state)
+        if self.windows:
+            exe = self.resolve(exe)  # a Windows program of the diagnosed system (under --root when diagnosed from elsewhere)
         full_env = dict(self.env)
         full_env.update(env or {})
         data = input.encode() if isinstance(input, str) else input
@@ -398,9 +493,12 @@ class Host:
         """Run a program with its stdout and stderr merged, each line handed to ``on_line`` as it comes (fix
         steps, loaders). ``inherit_terminal``: it keeps the doctor's terminal (sudo asking for a password)."""
         argv = [str(a) for a in argv]
-        exe = self.which(argv[0]) if "/" not in argv[0] else (argv[0] if self.is_executable(argv[0]) else None)
+        given = "/" in argv[0] or (self.windows and "\\" in argv[0])
+        exe = self.which(argv[0]) if not given else (argv[0] if self.is_executable(argv[0]) else None)
         if exe is None:
             return Outcome(argv, "not-found")
+        if self.windows:
+            exe = self.resolve(exe)
         full_env = dict(self.env)
         full_env.update(env or {})
         lines = procs.Lines(on_line)
@@ -512,9 +610,14 @@ class Host:
 
     def describe(self) -> dict[str, Any]:
         """The "host" block of the JSON document."""
-        return {"platform": self.platform, "distro": self.distro_label(), "mode": self.mode,
+        return {"platform": self.platform, "wsl": self.wsl_distro(), "distro": self.distro_label(), "mode": self.mode,
                 "frontend": self.frontend.name, "namespace": self.namespace, "root": self.root,
                 "user": self.user}
+
+
+def drive_path(s: str) -> bool:
+    """`C:\\...` or `C:/...`: a Windows drive path."""
+    return len(s) >= 3 and s[1] == ":" and s[2] in "\\/" and s[0].isalpha()
 
 
 def plain(host: Host) -> "tuple[str, Frontend]":

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
-__all__ = ["NAME", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+__all__ = ["NAME", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
            "open_exclusive", "read_flags", "terminating_signals", "user_name"]
 
 NAME = "posix"
@@ -92,3 +92,12 @@ def fsync_dir(directory: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_registry(key: str, name: str) -> tuple[str, Any] | None:
+    """A registry value (type name, data): there is no registry here."""
+    return None
+
+
+def write_registry(key: str, name: str, kind: str, data: Any) -> None:
+    raise OSError("there is no Windows registry on this system")

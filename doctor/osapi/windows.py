@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
-__all__ = ["NAME", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+__all__ = ["NAME", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
            "open_exclusive", "read_flags", "terminating_signals", "user_name"]
 
 NAME = "windows"
@@ -90,3 +90,47 @@ def copy_owner(fd: int, uid: int, gid: int) -> None:
 
 def fsync_dir(directory: str) -> None:
     """Windows cannot open a directory to sync it; the rename (MoveFileEx) is durable once it returns."""
+
+
+_HIVES = {"HKCU": "HKEY_CURRENT_USER", "HKEY_CURRENT_USER": "HKEY_CURRENT_USER",
+          "HKLM": "HKEY_LOCAL_MACHINE", "HKEY_LOCAL_MACHINE": "HKEY_LOCAL_MACHINE"}
+_TYPES = {1: "REG_SZ", 2: "REG_EXPAND_SZ", 4: "REG_DWORD", 7: "REG_MULTI_SZ", 11: "REG_QWORD"}
+
+
+def _open(key: str, write: bool = False) -> Any:
+    import winreg
+
+    hive, _, sub = key.partition("\\")
+    root = getattr(winreg, _HIVES[hive.upper()])
+    access = (winreg.KEY_READ | winreg.KEY_SET_VALUE) if write else winreg.KEY_READ
+    return winreg.OpenKey(root, sub, 0, access)
+
+
+def read_registry(key: str, name: str) -> tuple[str, Any] | None:
+    """A registry value as (type name, data), e.g. ("REG_EXPAND_SZ", "C:\\...;..."); None when absent."""
+    try:
+        import winreg
+
+        with _open(key) as k:
+            data, kind = winreg.QueryValueEx(k, name)
+    except (ImportError, KeyError, OSError):
+        return None
+    return _TYPES.get(kind, str(kind)), data
+
+
+def write_registry(key: str, name: str, kind: str, data: Any) -> None:
+    """Set a value keeping the type given (never `setx`, which truncates at 1024 characters), then tell running
+    programs the environment changed (WM_SETTINGCHANGE), as the Control Panel does."""
+    import winreg
+
+    code = {v: k for k, v in _TYPES.items()}[kind]
+    with _open(key, write=True) as k:
+        winreg.SetValueEx(k, name, 0, code, data)
+    try:
+        import ctypes
+
+        result = ctypes.c_ulong()
+        ctypes.windll.user32.SendMessageTimeoutW(0xFFFF, 0x001A, 0, "Environment", 0x0002, 5000,  # type: ignore[attr-defined]
+                                                 ctypes.byref(result))
+    except (ImportError, AttributeError, OSError):
+        pass

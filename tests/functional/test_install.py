@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO, installation_problem
+from harness import REPO, installation_problem, user_install
 from test_tiltfile import Tilt
 
 NEEDED = ("nerdctl_doctor/schemas/report.json", "nerdctl_doctor/schemas/fix.json",
@@ -27,36 +27,21 @@ def base_python() -> str:
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    src = tmp_path_factory.mktemp("src")
-    # build from a copy of the tracked files, so the checkout is not touched and nothing untracked leaks in
-    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout
-    for rel in filter(None, files.decode().split("\0")):
-        if (REPO / rel).is_file():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
-            (src / rel).write_bytes((REPO / rel).read_bytes())
-    cp = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(out),
-                         str(src)], capture_output=True, text=True, timeout=600)
-    assert cp.returncode == 0, cp.stdout[-2000:] + cp.stderr[-3000:]
-    return out
-
-
-@pytest.fixture(scope="module")
-def venv(dist, tmp_path_factory) -> Path:
-    """A fresh venv of the base interpreter with the wheel installed (not editable)."""
-    base = base_python()
+def venv() -> Path:
+    """The wheel (built from a copy of the tracked files) installed, not editable, in a fresh venv of a base
+    interpreter that does not have the package itself: the test run's one user installation (harness)."""
+    d = user_install()
+    base = os.path.realpath(d / "bin" / "python")
     probe = subprocess.run([base, "-c", "import nerdctl_doctor"], capture_output=True, text=True,
                            env={"PATH": os.environ.get("PATH", "")})
     assert probe.returncode != 0, (f"the base interpreter {base} has nerdctl_doctor itself: a venv's Tilt extension "
                                    "pointing at it would pass by accident; uninstall it there")
-    d = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([base, "-m", "venv", str(d)], check=True, timeout=300)
-    wheel = next(dist.glob("*.whl"))
-    cp = subprocess.run([str(d / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], capture_output=True,
-                        text=True, timeout=900)
-    assert cp.returncode == 0, cp.stderr[-3000:]
     return d
+
+
+@pytest.fixture(scope="module")
+def dist(venv) -> Path:
+    return venv.parent / "dist"
 
 
 def test_wheel_and_sdist_hold_what_the_program_needs(dist):
