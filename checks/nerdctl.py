@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from ..constants import REG_MACHINE_ENV, REG_USER_ENV
 from ..facts import TOML_KEYS_SINCE, nerdctl_config
 from ..frontends import VM_FRONTENDS
 
@@ -32,8 +33,51 @@ def other_places(host) -> list[str]:
     return places
 
 
+WHY_9009 = ("Tilt on Windows fails with `exit status 9009` for a string command (\"'nerdctl' is not recognized as an "
+            "internal or external command\") and with `exec: \"nerdctl\": executable file not found in %PATH%` for "
+            "an argv list")
+RESTART = "a running Tilt, your terminal and your IDE (a program keeps the Path it was started with)"
+
+
+def installed_windows(host) -> Result:
+    """Windows: nerdctl.exe through Path and PATHEXT; Rancher Desktop's stub, or a native Windows nerdctl (another
+    product: Windows containers); on the registry's Path but not this process's."""
+    path = host.which("nerdctl")
+    ev: dict[str, Any] = {"Path": host.path_entries(), "PATHEXT": host.pathext()}
+    if path:
+        ev["path"] = path
+        if host.frontend.wraps(host, path):
+            return Result.ok(f"nerdctl is {path} ({host.frontend.label.replace('the ', '', 1)}'s stub, which runs "
+                             "nerdctl in its WSL distro)", evidence=ev)
+        out = host.run([path, "version"])
+        ev["command"] = out.to_json()
+        native = "windows/" in out.stdout.lower() or not out.ok
+        if native:
+            return Result.fail(
+                f"{path} is a native Windows nerdctl: it builds Windows containers against "
+                "npipe:////./pipe/containerd-containerd, not Linux images for your cluster",
+                details="`nerdctl.exe version` shows OS/Arch windows/...; Rancher Desktop's stub shows linux.",
+                evidence=ev, action="remove that nerdctl from Path, or put Rancher Desktop's "
+                                    "resources\\resources\\win32\\bin before it")
+        return Result.ok(f"nerdctl is {path} (linux/...)", evidence=ev)
+    user, machine = host.registry_path(REG_USER_ENV), host.registry_path(REG_MACHINE_ENV)
+    ev["registry_user_path"], ev["registry_machine_path"] = user, machine
+    for where, entries in (("user", user), ("machine", machine)):
+        found = host.which("nerdctl", path=entries)
+        if found:
+            ev["in_registry"] = {"scope": where, "path": found}
+            return Result.warn(f"nerdctl is {found}, on the {where} Path in the registry but not on this process's "
+                               f"Path: restart {RESTART}", details=WHY_9009, evidence=ev,
+                               action=f"restart {RESTART}")
+    return Result.fail(f"nerdctl.exe is not on Path: {WHY_9009}", evidence=ev,
+                       action="install Rancher Desktop (it puts its win32\\bin on your Path), then restart "
+                              + RESTART)
+
+
 @check("nerdctl.installed", title="nerdctl on PATH")
 def installed(host: Host, deps: Deps) -> Result:
+    if host.windows:
+        return installed_windows(host)
     on_path = host.which_all("nerdctl")
     path = host.which("nerdctl")
     ev: dict[str, Any] = {"PATH": host.path_entries(), "on_path": on_path}

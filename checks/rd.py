@@ -7,6 +7,7 @@ import os
 from ..fixes import frontends as fixes
 from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
 from ..frontends.rancher_desktop import RancherDesktop, settings_engine
+from ..constants import REG_MACHINE_ENV, REG_USER_ENV
 from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
@@ -52,10 +53,15 @@ def running(host: Host, deps: Deps) -> Result:
     ok, out = rd_running(host)
     ev: dict[str, Any] = {"command": out.to_json() if out else None}
     if out is None:
-        return Result.fail("rdctl is neither in ~/.rd/bin nor in Rancher Desktop's resources: it cannot be queried",
-                           evidence=ev, action="reinstall Rancher Desktop")
+        return Result.fail(f"{rd(host).why_no_vm()}: Rancher Desktop cannot be queried", evidence=ev,
+                           action="reinstall Rancher Desktop")
     if ok:
-        return Result.ok("Rancher Desktop is running (rdctl answers)", evidence=ev)
+        how = (f"the {rd(host).distro()} WSL distro runs and its init is up" if host.windows else "rdctl answers")
+        return Result.ok(f"Rancher Desktop is running ({how})", evidence=ev)
+    if host.windows:
+        return Result.fail(f"Rancher Desktop is not running: the {rd(host).distro()} WSL distro is not running or "
+                           "not initialised, and nerdctl.exe fails", evidence=ev, details=out.output,
+                           action="start Rancher Desktop and wait until it is ready")
     status = Result.fail if host.vm else Result.warn
     return status("Rancher Desktop is not running" + (": its nerdctl wrapper prints `Rancher Desktop is not "
                                                       "running. Please start Rancher Desktop to use nerdctl`"
@@ -87,7 +93,11 @@ def engine_of(data: dict) -> tuple[str | None, str]:
 
 
 def locked_engine(host) -> tuple[str | None, str | None]:
-    """(the profile file that locks the engine, its engine) from a locked deployment profile."""
+    """(the profile file, or on Windows the registry key, that locks the engine, its engine) from a locked
+    deployment profile."""
+    if host.windows:
+        found = rd(host).locked_registry()
+        return found if found else (None, None)
     for p in rd(host).locked_profiles():
         try:
             text = host.read_text(p, limit=256 << 10)
@@ -124,6 +134,9 @@ def engine(host: Host, deps: Deps) -> Result:
     locked, _engine = locked_engine(host)
     ev["locked_by"] = locked
     summary = f"container engine is {name or 'moby'} ({key}): there is no buildkitd and nerdctl cannot work"
+    if host.windows:
+        summary += (" (nerdctl.exe fails with `cannot access containerd socket "
+                    "\"/run/k3s/containerd/containerd.sock\"`)")
     if locked:
         return Result.fail(summary + f"; the engine is locked by {locked}", evidence=ev,
                            details="A locked deployment profile pins the engine: `rdctl set` cannot change it.",
@@ -178,8 +191,39 @@ def leftover_temp_files(host) -> list[str]:
     return [p + ".rd-temp" for _shell, p in rc_files(host) if host.lexists(p + ".rd-temp")]
 
 
+def same_dir(a: str, b: str) -> bool:
+    return a.replace("/", "\\").rstrip("\\").lower() == b.replace("/", "\\").rstrip("\\").lower()
+
+
+RESTART = "a running Tilt, your terminal and your IDE (anything started before the Path changed)"
+
+
+def path_windows(host) -> Result:
+    """Windows: Rancher Desktop's win32\\bin on this process's Path; the installer puts it on the user's (per-user
+    install) or the machine's Path in the registry, and a program keeps the Path it was started with."""
+    res = rd(host).resources()
+    process = host.path_entries()
+    user, machine = host.registry_path(REG_USER_ENV), host.registry_path(REG_MACHINE_ENV)
+    ev: dict[str, Any] = {"win32_bin": res, "Path": process, "registry_user_path": user,
+                          "registry_machine_path": machine}
+    if any(same_dir(p, res) for p in process):
+        return Result.ok(f"{res} is on Path", evidence=ev)
+    where = [n for n, entries in (("user", user), ("machine", machine)) if any(same_dir(p, res) for p in entries)]
+    if where:
+        return Result.warn(f"{res} is on the {' and '.join(where)} Path in the registry but not on this process's "
+                           f"Path: restart {RESTART}", evidence=ev,
+                           details="Windows gives a program the Path of the moment it started; Tilt started from an "
+                                   "older terminal or IDE says `exit status 9009` or `executable file not found in "
+                                   "%PATH%` for nerdctl.",
+                           action=f"restart {RESTART}")
+    return Result.fail(f"{res} is on no Path (this process's, the user's or the machine's): Tilt cannot find "
+                       "nerdctl.exe", evidence=ev, fixes=[fixes.rd_add_path_windows(res, RESTART)])
+
+
 @check("rd.path", title="Rancher Desktop tools on PATH", requires=("rd.installed",))
 def path(host: Host, deps: Deps) -> Result:
+    if host.windows:
+        return path_windows(host)
     b = rd_bin(host)
     ev: dict[str, Any] = {"rd_bin": b, "PATH": host.path_entries()}
     temps = leftover_temp_files(host)
@@ -244,6 +288,8 @@ def is_rd_target(host, target: str) -> bool:
 
 @check("rd.legacy-links", title="Stale Rancher Desktop links", requires=("rd.installed",))
 def legacy_links(host: Host, deps: Deps) -> Result:
+    if host.windows:
+        return Result.skip("Windows has no stale links: Rancher Desktop never linked its tools there")
     dirs = ["/usr/local/bin"] + ([os.path.join(host.home, ".local", "bin")] if host.home else [])
     stale: list[dict[str, Any]] = []
     for d in dirs:
@@ -279,4 +325,66 @@ def legacy_links(host: Host, deps: Deps) -> Result:
     return Result.warn(summary, evidence=ev, fixes=[fix])
 
 
-CHECKS = [installed, running, engine, path, legacy_links]
+def wsl_conf_append_windows_path(host) -> bool | None:
+    """[interop] appendWindowsPath in /etc/wsl.conf (default true); None when unreadable."""
+    try:
+        text = host.read_text("/etc/wsl.conf", limit=64 << 10)
+    except HostFileError as exc:
+        return True if exc.reason == "missing" else None
+    section = ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip().lower()
+        elif section == "interop" and "=" in line:
+            k, v = (x.strip() for x in line.split("=", 1))
+            if k.lower() == "appendwindowspath":
+                return v.lower() not in ("false", "0", "no")
+    return True
+
+
+@check("rd.wsl-integration", title="Rancher Desktop's WSL integration for this distro", requires=("rd.installed",))
+def wsl_integration(host: Host, deps: Deps) -> Result:
+    distro = host.wsl_distro()
+    if distro is None:
+        return Result.skip("not inside a WSL distro")
+    stub = "/mnt/wsl/rancher-desktop/bin/nerdctl"
+    ev: dict[str, Any] = {"distro": distro, "stub": stub}
+    if distro == "rancher-desktop":
+        return Result.fail("this is Rancher Desktop's own distro: building from inside it fails (`lstat "
+                           "/Containerfile`)", evidence=ev, action="run Tilt in your own WSL distro, or on Windows")
+    settings = rd(host).windows_settings()
+    ev["settings"] = settings
+    integrations: Any = None
+    if settings:
+        try:
+            data = json.loads(host.read_text(settings))
+            integrations = (data.get("WSL") or {}).get("integrations") if isinstance(data, dict) else None
+        except (HostFileError, ValueError, AttributeError, RecursionError):
+            integrations = None
+    on = bool(isinstance(integrations, dict) and integrations.get(distro) is True)
+    ev["integration_on"] = on
+    st = host.stat(stub)
+    import stat as _stat
+
+    setuid = bool(st and _stat.S_ISREG(st.st_mode) and st.st_uid == 0 and st.st_mode & _stat.S_ISUID)
+    ev["stub_setuid_root"] = setuid
+    append = wsl_conf_append_windows_path(host)
+    ev["appendWindowsPath"] = append
+    if not on:
+        return Result.fail(f"Rancher Desktop's WSL integration is off for {distro}: nerdctl here cannot reach it",
+                           evidence=ev, fixes=[fixes.rd_wsl_integration(distro)])
+    if append is False:
+        return Result.fail("[interop] appendWindowsPath = false in /etc/wsl.conf: Rancher Desktop's nerdctl, found "
+                           "through the Windows Path, is not on this distro's PATH", evidence=ev,
+                           action="remove appendWindowsPath = false from /etc/wsl.conf, then `wsl --shutdown` on "
+                                  "Windows")
+    if not setuid:
+        why = "missing" if st is None else "not setuid root"
+        return Result.fail(f"{stub} is {why}: Rancher Desktop creates it while it runs with the integration on",
+                           evidence=ev, action="start Rancher Desktop (or toggle this distro's integration off and "
+                                               "on in Preferences > WSL)")
+    return Result.ok(f"WSL integration is on for {distro}; {stub} is setuid root", evidence=ev)
+
+
+CHECKS = [installed, running, engine, path, legacy_links, wsl_integration]

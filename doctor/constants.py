@@ -33,3 +33,16 @@ def valid_namespace(ns: str) -> bool:
     import re
 
     return len(ns) <= NAMESPACE_MAX and re.match(NAMESPACE_PATTERN, ns) is not None
+
+# the Windows registry (UPSTREAM.md section 6, Windows): where Path lives, for the user and for the machine
+REG_USER_ENV = "HKCU\\Environment"
+REG_MACHINE_ENV = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment"
+REG_HIVES = ("HKCU\\", "HKLM\\", "HKEY_CURRENT_USER\\", "HKEY_LOCAL_MACHINE\\")
+
+
+def registry_value_path(logical: str) -> tuple[str, str] | None:
+    """`HKCU\\Environment\\Path` -> (key, value name): an edit step whose target is a registry value."""
+    if not logical.upper().startswith(REG_HIVES) or "\\" not in logical:
+        return None
+    key, _, name = logical.rpartition("\\")
+    return key, name

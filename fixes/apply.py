@@ -15,7 +15,8 @@ import re
 import tempfile
 from ..records import Record
 
-from ..constants import valid_namespace
+from .. import osapi
+from ..constants import registry_value_path, valid_namespace
 from ..fileops import HostFileError, atomic_write, make_backup, read_bounded, read_or_none, sha256
 from ..events import Rechecked, StepDone, StepOutput, StepReport, StepStarted
 from ..model import AdviceStep, CheckRun, EditStep, Fix, RunStep, Status
@@ -161,7 +162,53 @@ def _raw(path: str) -> bytes | None:
         raise EditError(str(exc)) from None
 
 
+def write_registry(host, key: str, name: str, kind: str, data: str | None) -> None:
+    """Set (or, with None, delete) a registry value of the diagnosed system, keeping its type: in the JSON file
+    NERDCTL_DOCTOR_REGISTRY when diagnosing a copy (written atomically), else this machine's registry."""
+    path = host.env.get("NERDCTL_DOCTOR_REGISTRY")
+    if not path:
+        osapi.write_registry(key, name, kind, data)
+        return
+    raw = read_or_none(path)
+    doc = json.loads(raw) if raw else {}
+    if not isinstance(doc, dict):
+        raise StepError(f"{path} is not a registry document")
+    k = next((x for x in doc if x.lower() == key.lower()), key)
+    values = doc.setdefault(k, {})
+    n = next((x for x in values if x.lower() == name.lower()), name)
+    if data is None:
+        values.pop(n, None)
+    else:
+        values[n] = [kind, data]
+    atomic_write(path, (json.dumps(doc, indent=2) + "\n").encode(), like=path if raw is not None else None)
+
+
+def apply_registry_edit(host, step: EditStep, key: str, name: str, edits: list[dict]) -> StepReport:
+    """Windows Path in the registry: the value's type (REG_EXPAND_SZ) and every other entry kept, journaled with
+    its old value for `fix --undo` (never `setx`, which truncates at 1024 characters)."""
+    cur = host.registry(key, name)
+    old = None if cur is None else str(cur[1])
+    new = new_text(host, step, old)
+    if new == old:
+        return StepReport(step, 0, f"{step.path}: already as wanted, unchanged")
+    kind = cur[0] if cur is not None else "REG_EXPAND_SZ"
+    edits.append({"path": step.path, "resolved": step.path, "backup": None, "written_sha256": sha256(new.encode()),
+                  "registry": {"key": key, "name": name, "old": list(cur) if cur is not None else None,
+                               "written": [kind, new]}})
+    try:
+        write_registry(host, key, name, kind, new)
+    except OSError as exc:
+        edits.pop()
+        raise StepError(f"cannot write {step.path}: {exc}") from None
+    old_lines = None if old is None else "\n".join(old.split(";")) + "\n"
+    return StepReport(step, 0, unified(step.path, old_lines, "\n".join(new.split(";")) + "\n") +
+                      f"({kind} kept; `nerdctl-doctor fix --undo` restores the old value)\n", changed=True)
+
+
 def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
+    reg = registry_value_path(step.path)
+    if reg is not None:
+        return apply_registry_edit(host, step, reg[0], reg[1], edits)
     resolved = os.path.realpath(host.resolve(step.path))  # a symlinked file is edited where it points
     for _attempt in range(3):
         old_bytes = _raw(resolved)
@@ -337,6 +384,12 @@ def undo(host, force: bool = False) -> tuple[bool, list[str]]:
         return False, ["no applied fix to undo"]
     problems = []
     for e in doc["edits"]:
+        if isinstance(e.get("registry"), dict):
+            r = e["registry"]
+            now = host.registry(r["key"], r["name"])
+            if (None if now is None else [now[0], now[1]]) != r.get("written") and not force:
+                problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
+            continue
         cur = _raw(e["resolved"])
         if sha256(cur) != e.get("written_sha256") and not force:
             problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
@@ -350,6 +403,12 @@ def undo(host, force: bool = False) -> tuple[bool, list[str]]:
         return False, problems
     msgs: list[str] = []
     for e in reversed(doc["edits"]):
+        if isinstance(e.get("registry"), dict):
+            r = e["registry"]
+            old = r.get("old")
+            write_registry(host, r["key"], r["name"], old[0] if old else "REG_EXPAND_SZ", old[1] if old else None)
+            msgs.append(f"restored {e['path']} to its value before the fix" if old else f"removed {e['path']}")
+            continue
         p = e["resolved"]
         if e.get("backup") and e.get("privileged") and host.euid != 0 and not os.access(os.path.dirname(p), os.W_OK):
             from .rootwrite import command

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 
+from ..constants import registry_value_path
 from ..fileops import HostFileError
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -32,6 +33,10 @@ def editor(name: str) -> Callable[[Editor], Editor]:
 
 
 def current_text(host, step) -> str | None:
+    reg = registry_value_path(step.path)
+    if reg is not None:  # a registry value (Windows Path): its data is the text
+        v = host.registry(*reg)
+        return None if v is None else str(v[1])
     try:
         return host.read_text(step.path)
     except HostFileError as exc:
@@ -68,7 +73,11 @@ def unified(path: str, old: str | None, new: str) -> str:
 
 def render_diff(host, step) -> str:
     old = current_text(host, step)
-    return unified(step.path, old, new_text(host, step, old))
+    new = new_text(host, step, old)
+    if registry_value_path(step.path) is not None:  # a `;` list reads as one entry per line
+        return unified(step.path, None if old is None else "\n".join(old.split(";")) + "\n",
+                       "\n".join(new.split(";")) + "\n")
+    return unified(step.path, old, new)
 
 
 # --------------------------------------------------------------------------- TOML
@@ -188,3 +197,16 @@ def rd_path_block(old: str | None, params: dict) -> str:
     if text:
         text += "\n"
     return text + block
+
+
+@editor("windows-path-append")
+def windows_path_append(old: str | None, params: dict) -> str:
+    """A `;`-separated Windows Path with ``dir`` appended, every other entry kept as it is (`%VAR%` unexpanded);
+    unchanged when an entry already names ``dir`` (case and a trailing backslash aside)."""
+    d = str(params["dir"])
+    entries = [e for e in (old or "").split(";")]
+    while entries and entries[-1] == "":
+        entries.pop()
+    if any(e.strip('"').rstrip("\\").lower() == d.rstrip("\\").lower() for e in entries):
+        return old or ""
+    return ";".join([*entries, d])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..model import AdviceStep, EditStep, Fix, RunStep
+from ..constants import REG_USER_ENV
 from .catalog import FixSpec, make
 
 RD_USE_CONTAINERD = FixSpec("rd.use-containerd", "Switch Rancher Desktop to the containerd engine",
@@ -10,6 +11,8 @@ RD_ADD_PATH = FixSpec("rd.add-path", "Put ~/.rd/bin on PATH (Rancher Desktop's m
                      ("rd.path", "nerdctl.installed"), "nerdctl only in ~/.rd/bin, rd.path not ok")
 RD_REMOVE_LEGACY_LINKS = FixSpec("rd.remove-legacy-links", "Remove the stale Rancher Desktop links",
                                 ("rd.legacy-links", "nerdctl.installed"), "rd.legacy-links")
+RD_WSL_INTEGRATION = FixSpec("rd.wsl-integration", "Turn on Rancher Desktop's WSL integration for this distro",
+                             ("rd.wsl-integration", "nerdctl.installed"), "rd.wsl-integration fail for integration off")
 COLIMA_CONFIGURE_CONTAINERD_WORKER = FixSpec(
     "colima.configure-containerd-worker", "Configure colima's buildkitd with the containerd worker for the namespace",
     ("buildkit.worker",), "colima, worker not sharable for the target namespace")
@@ -19,7 +22,7 @@ LIMA_LINK_NERDCTL = FixSpec("lima.link-nerdctl", "Link nerdctl to nerdctl.lima w
                            ("lima.nerdctl", "nerdctl.installed"), "lima.nerdctl fail for an alias")
 
 
-SPECS = (RD_USE_CONTAINERD, RD_ADD_PATH, RD_REMOVE_LEGACY_LINKS, COLIMA_CONFIGURE_CONTAINERD_WORKER, COLIMA_USE_CONTAINERD, LIMA_LINK_NERDCTL,)
+SPECS = (RD_USE_CONTAINERD, RD_ADD_PATH, RD_WSL_INTEGRATION, RD_REMOVE_LEGACY_LINKS, COLIMA_CONFIGURE_CONTAINERD_WORKER, COLIMA_USE_CONTAINERD, LIMA_LINK_NERDCTL,)
 
 def rd_use_containerd(rdctl: str, running: bool) -> Fix:
     verb = "set" if running else "start"
@@ -32,6 +35,21 @@ def rd_add_path_rdctl(rdctl: str) -> Fix:
 
 def rd_add_path_rcfile(rc_file: str, shell: str, directory: str) -> Fix:
     return make(RD_ADD_PATH, [EditStep(rc_file, "rd-path-block", {"shell": shell, "dir": directory})])
+
+
+def rd_add_path_windows(directory: str, restart: str) -> Fix:
+    """Windows: Rancher Desktop's win32\\bin appended to the user's Path in HKCU\\Environment (type and every
+    other entry kept, journaled, undoable; never `setx`), then what must be restarted to see it."""
+    return make(RD_ADD_PATH, [EditStep(REG_USER_ENV + "\\Path", "windows-path-append", {"dir": directory}),
+                              AdviceStep(f"Restart {restart}: a running program keeps the Path it was started with.")],
+                "Add Rancher Desktop's win32\\bin to your Path (HKCU\\Environment)")
+
+
+def rd_wsl_integration(distro: str) -> Fix:
+    return make(RD_WSL_INTEGRATION, [AdviceStep(
+        f"Rancher Desktop > Preferences > WSL > Integrations: check `{distro}`, then Apply (rdctl has no setting "
+        "for a distro's integration). Rancher Desktop then links /mnt/wsl/rancher-desktop/bin/nerdctl into this "
+        "distro; open a new shell in it.")])
 
 
 def rd_remove_legacy_links(system_links: list[str], user_links: list[str]) -> Fix:

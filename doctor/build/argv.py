@@ -49,7 +49,8 @@ def context_arg(context: str) -> str:
     return "./" + context if context.startswith("-") else context
 
 
-def nerdctl_argv(args: argparse.Namespace, ref: str, namespace: str) -> list[str]:
+def nerdctl_argv(args: argparse.Namespace, ref: str, namespace: str, dockerfile: str | None = None) -> list[str]:
+    """``dockerfile``: where the Dockerfile text was written instead of stdin (Windows: never `-f -`)."""
     argv = ["nerdctl"]
     if args.address:
         argv += ["--address", args.address]
@@ -59,7 +60,7 @@ def nerdctl_argv(args: argparse.Namespace, ref: str, namespace: str) -> list[str
     for ba in args.build_arg:
         argv += ["--build-arg", ba]
     if args.dockerfile_contents_env:
-        argv += ["-f", "-"]
+        argv += ["-f", dockerfile or "-"]
     elif args.file:
         argv += ["-f", args.file]
     if args.target:
@@ -78,15 +79,15 @@ def nerdctl_argv(args: argparse.Namespace, ref: str, namespace: str) -> list[str
     return argv
 
 
-def dockerfile_for(args: argparse.Namespace) -> str | None:
+def dockerfile_for(args: argparse.Namespace, context: str | None = None) -> str | None:
     """The Dockerfile nerdctl will use: -f relative to the current directory; else CONTEXT/Dockerfile, else
-    CONTEXT/Containerfile (Dockerfile wins when both exist)."""
+    CONTEXT/Containerfile (Dockerfile wins when both exist). ``context``: where the context is opened here."""
     if args.dockerfile_contents_env:
         return None
     if args.file:
         return os.path.abspath(args.file)
     for name in ("Dockerfile", "Containerfile"):
-        p = os.path.join(os.path.abspath(args.context), name)
+        p = os.path.join(context or os.path.abspath(args.context), name)
         if os.path.exists(p):
             return p
     return None

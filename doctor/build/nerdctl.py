@@ -39,6 +39,8 @@ def run(host: "Host", argv: list[str], stdin_data: bytes | None) -> tuple[int, s
     """(nerdctl's exit code, what it printed). SIGINT/SIGTERM/SIGHUP propagate to the caller as exceptions; the
     runner ends nerdctl first and the CLI exits 128 + the signal."""
     exe = host.which(argv[0]) or argv[0]
+    if host.windows:
+        exe = host.resolve(exe)
     out = procs.run(exe, argv, host.env, None, stdin_data, on_output=_PassThrough(), keep=CAPTURE_LIMIT)
     if out.kind != "exited":
         sys.stderr.write(f"nerdctl-doctor: cannot run {exe}: {out.detail or out.kind}\n")

@@ -8,6 +8,7 @@ import re
 import sys
 
 from ..model import Check, CheckRun, Result, Status
+from ..host.core import drive_path
 from .argv import dockerfile_for
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -35,28 +36,60 @@ KNOWN_FAILURES = [
 ]
 
 
+def local(host: "Host", p: str) -> str:
+    """Where a path the build names is opened here: a Windows drive path of a diagnosed Windows system resolves
+    under --root; anything else is relative to the current directory."""
+    return host.resolve(p) if host.windows and drive_path(p) else os.path.abspath(p)
+
+
+def secret_sources(args: argparse.Namespace) -> list[str]:
+    return [part.split("=", 1)[1] for s in args.secret for part in s.split(",")
+            if part.startswith(("src=", "source="))]
+
+
 def build_checks(args: argparse.Namespace, host: "Host") -> list[Check]:
     def dockerfile(h: "Host", deps: Any) -> Result:
-        ctx = os.path.abspath(args.context)
+        ctx = local(h, args.context)
         if not os.path.isdir(ctx):
             return Result.fail(f"build context {args.context} is not a directory ({ctx})",
                                action="pass an existing directory as the build context")
         if args.dockerfile_contents_env:
             return Result.ok(f"Dockerfile from ${args.dockerfile_contents_env} on nerdctl's stdin")
         if args.file:
-            p = os.path.abspath(args.file)
+            p = local(h, args.file)
             if not os.path.isfile(p):
                 return Result.fail(f"Dockerfile {args.file} does not exist ({p}; -f is relative to the current "
                                    f"directory {os.getcwd()})", action="fix the dockerfile path")
             return Result.ok(f"Dockerfile {p}")
-        p = dockerfile_for(args)
+        p = dockerfile_for(args, ctx)
         if p is None:
             return Result.fail(f"neither {ctx}/Dockerfile nor {ctx}/Containerfile exists: nerdctl build fails",
                                action="add a Dockerfile to the context or pass -f")
         return Result.ok(f"Dockerfile {p}")
 
     checks = [Check("build.dockerfile", "build", "Build context and Dockerfile", dockerfile, source="build")]
-    if host.vm:
+    if host.windows:
+        def drives(h: "Host", deps: Any) -> Result:
+            """Rancher Desktop's nerdctl.exe turns drive paths into /mnt/<drive>/...; a path without a drive letter
+            (UNC, \\\\wsl$\\...) is only slash-converted and names nothing inside its distro."""
+            paths = [("CONTEXT", args.context)] + ([("-f", args.file)] if args.file else []) + [
+                ("--secret src", s) for s in secret_sources(args)]
+            full = [(what, p if (drive_path(p) or p.startswith(("\\\\", "//"))) else os.path.abspath(p))
+                    for what, p in paths]
+            bad = [(what, p) for what, p in full if not drive_path(p)]
+            ev = {"paths": dict(full)}
+            if bad:
+                what, p = bad[0]
+                wsl = p.startswith(("\\\\wsl$", "\\\\wsl.localhost", "//wsl$", "//wsl.localhost"))
+                return Result.fail(
+                    f"{what} {p} has no drive letter: Rancher Desktop's nerdctl.exe cannot hand it to its WSL distro",
+                    evidence=ev, action=("run Tilt inside that WSL distro (with Rancher Desktop's WSL integration "
+                                         "on)" if wsl else "keep the project on a drive (C:\\...)")
+                    + " instead of building from a UNC path")
+            return Result.ok("the build's files are on drives the WSL distro sees as /mnt/<drive>", evidence=ev)
+
+        checks.append(Check("build.windows-paths", "build", "Build files on a drive", drives, source="build"))
+    elif host.vm:
         def mounts(h: "Host", deps: Any) -> Result:
             roots = [os.path.realpath(m) if os.path.exists(m) else m for m in h.frontend.mounts()]
             paths = [("CONTEXT", os.path.realpath(args.context))]

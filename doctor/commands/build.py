@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 
 def run(argv: Sequence[str]) -> int:
-    from ..build import cache
     from ..build.argv import nerdctl_argv, parser
 
     args = parser().parse_args(argv)
@@ -30,10 +29,47 @@ def run(argv: Sequence[str]) -> int:
             raise UsageError(f"--dockerfile-contents-env {var}: ${var} is not set")
         stdin_data = os.environb[var.encode()]
     host = make_host(args, flags={"address": args.address, "buildkit_host": args.buildkit_host})
+    if host.windows and stdin_data is not None:
+        # Rancher Desktop's nerdctl.exe turns `-f -` into a path: the text goes to a file under %TEMP% (never into
+        # the context Tilt watches), removed afterwards
+        if args.dry_run:
+            return _dry_run(nerdctl_argv(args, ref, host.namespace, temp_dockerfile_name(host)))
+        logical = temp_dockerfile_name(host)
+        local = host.resolve(logical)
+        try:
+            from ..fileops import atomic_write
+
+            atomic_write(local, stdin_data, mode=0o600)
+        except OSError as exc:
+            raise UsageError(f"cannot write the Dockerfile to {logical}: {exc.strerror or exc}") from None
+        try:
+            return _build(args, host, ref, nerdctl_argv(args, ref, host.namespace, logical), None)
+        finally:
+            try:
+                os.unlink(local)
+            except OSError:
+                pass
     cmd = nerdctl_argv(args, ref, host.namespace)
     if args.dry_run:
-        print(shlex.join(cmd))
-        return ExitCode.OK
+        return _dry_run(cmd)
+    return _build(args, host, ref, cmd, stdin_data)
+
+
+def temp_dockerfile_name(host) -> str:
+    import secrets
+
+    temp = host.getenv("TEMP") or host.getenv("TMP") or host.join(host.getenv("LOCALAPPDATA") or "C:\\", "Temp")
+    return host.join(temp, f"nerdctl-doctor-{secrets.token_hex(6)}.Dockerfile")
+
+
+def _dry_run(cmd: list[str]) -> int:
+    print(shlex.join(cmd))
+    return ExitCode.OK
+
+
+def _build(args, host, ref: str, cmd: list[str], stdin_data: bytes | None) -> int:
+    from ..build import cache
+
     k = None
     if not args.no_preflight:
         k = cache.key(args, host)

@@ -148,8 +148,9 @@ def undo(host: Any, args: argparse.Namespace) -> int:
     if doc is None:
         print("nerdctl-doctor: there is no applied fix to undo", file=sys.stderr)
         return ExitCode.USAGE
-    plan = [f"restore {e['path']} from {e['backup']}" if e.get("backup") else f"remove {e['path']} (created by "
-            "the fix)" for e in doc["edits"]]
+    plan = [f"restore {e['path']} to its value before the fix" if e.get("registry") else
+            f"restore {e['path']} from {e['backup']}" if e.get("backup") else
+            f"remove {e['path']} (created by the fix)" for e in doc["edits"]]
     if not args.yes:
         if not interactive():
             print("nerdctl-doctor: refusing to undo without consent: run again with --yes", file=sys.stderr)

@@ -34,10 +34,13 @@ def interpreter() -> str:
 
 
 def extension_dir(env: dict[str, str] | None = None) -> str:
+    from .. import osapi
+
     env = dict(os.environ if env is None else env)
-    base = env.get("XDG_DATA_HOME") or (os.path.join(env["HOME"], ".local", "share") if env.get("HOME") else None)
+    base = osapi.data_home(env)
     if not base:
-        raise UsageError("neither XDG_DATA_HOME nor HOME is set: nowhere to put the Tilt extension")
+        raise UsageError("no data directory (XDG_DATA_HOME or HOME; on Windows LOCALAPPDATA): nowhere to put the Tilt "
+                         "extension")
     prefix = os.path.abspath(sys.prefix)
     slug = hashlib.sha256(f"{prefix}\0{interpreter()}".encode()).hexdigest()[:12]
     return os.path.join(base, "nerdctl-doctor", "tilt-extensions", slug)

@@ -36,10 +36,13 @@ def wrapper_of(host: "Host") -> type[Frontend] | None:
 
 
 def decide(host: "Host") -> "tuple[str, Frontend]":
-    """(mode, front-end) for a Host (SPEC section 1): `vm` with the front-end whose wrapper is the nerdctl on PATH
+    """(mode, front-end) for a Host (SPEC section 1): on Windows always Rancher Desktop in `vm` mode; else `vm` with
+    the front-end whose wrapper is the nerdctl on PATH
     (or the one --frontend names); on macOS an installed front-end even with its wrapper off PATH, since nothing
     else runs nerdctl there; else rootless when euid != 0, rootful as root; an explicit mode wins."""
     mode = host.requested_mode
+    if host.windows:  # on Windows nerdctl.exe runs only through Rancher Desktop's WSL distro
+        return "vm", RancherDesktop(host)
     wrapper = wrapper_of(host) if mode in ("auto", "vm") else None
     if host.requested_frontend != "auto" and mode in ("auto", "vm"):
         return "vm", VM_FRONTENDS[host.requested_frontend](host)

@@ -1,5 +1,8 @@
 """Rancher Desktop (UPSTREAM.md section 6): tools in ~/.rd/bin, rdctl by absolute path, `rdctl shell sudo ...`
-into its Lima VM, k3s's containerd and a rootful buildkitd inside, mounts from the VM's lima.yaml."""
+into its Lima VM, k3s's containerd and a rootful buildkitd inside, mounts from the VM's lima.yaml. On Windows: a
+per-user or per-machine install whose `win32\bin` holds nerdctl.exe (a stub) and rdctl.exe, settings under
+%LOCALAPPDATA%, locked profiles in the registry, and the `rancher-desktop` WSL distro entered with
+`wsl.exe --distribution rancher-desktop --exec /usr/local/bin/wsl-exec ...` (root there: no sudo)."""
 from __future__ import annotations
 
 import os
@@ -22,6 +25,12 @@ TOOLS = ("nerdctl", "docker", "docker-compose", "docker-buildx", "docker-credent
          "docker-credential-osxkeychain", "helm", "kubectl", "kuberlr", "rdctl", "spin")
 
 
+WSL_DISTRO = "rancher-desktop"
+WSL_EXEC = "/usr/local/bin/wsl-exec"
+WIN_BIN = ("resources", "resources", "win32", "bin")
+POLICIES = "SOFTWARE\\Policies\\Rancher Desktop"
+
+
 class RancherDesktop(Frontend):
     name: ClassVar[str | None] = "rancher-desktop"
     label: ClassVar[str] = "the Rancher Desktop VM"
@@ -40,12 +49,39 @@ class RancherDesktop(Frontend):
                 f"{namespace} through the tarball path; to use a locally built image in FROM, push it to a registry "
                 "or refer to it by digest.")
 
+    def __init__(self, host: "Host") -> None:
+        super().__init__(host)
+        if host.windows:
+            self.needs_sudo = False  # type: ignore[misc]  # the distro's default user is root
+
     # -- where things are
     def bin_dir(self) -> str | None:
+        if self.host.windows:
+            return None  # no ~/.rd/bin: the installer puts win32\bin on the user's or the machine's Path
         return home_path(self.host, ".rd", "bin")
 
+    def app_dirs(self) -> list[tuple[str, str]]:
+        """Windows: (kind, directory) of the per-user and the per-machine install, in that order."""
+        h = self.host
+        out = []
+        local = h.getenv("LOCALAPPDATA")
+        if local:
+            out.append(("per-user", h.join(local, "Programs", "Rancher Desktop")))
+        out.append(("per-machine", h.join(h.getenv("ProgramFiles") or "C:\\Program Files", "Rancher Desktop")))
+        return out
+
+    def app_dir(self) -> tuple[str, str] | None:
+        """Windows: the install that is there (per-user first)."""
+        return next(((k, d) for k, d in self.app_dirs() if self.host.is_dir(d)), None)
+
     def resources(self) -> str:
+        if self.host.windows:
+            kind_dir = self.app_dir() or self.app_dirs()[-1]
+            return self.host.join(kind_dir[1], *WIN_BIN)
         return RESOURCES.get(self.host.platform, RESOURCES["linux"])
+
+    def exe(self, name: str) -> str:
+        return name + ".exe" if self.host.windows else name
 
     def tool_dirs(self) -> list[str]:
         return [d for d in (self.bin_dir(), self.resources()) if d]
@@ -54,21 +90,38 @@ class RancherDesktop(Frontend):
         """rdctl by absolute path: ~/.rd/bin is exactly what is missing from PATH when rdctl is."""
         for d in (self.bin_dir(), self.resources()):
             if d:
-                p = os.path.join(d, "rdctl")
+                p = self.host.join(d, self.exe("rdctl"))
                 if self.host.is_executable(p):
                     return p
         return None
 
     def settings_paths(self) -> list[str]:
         h = self.host
+        if h.windows:  # the Roaming copy counts only while the Local one is missing (it is migrated then)
+            return [h.join(base, "rancher-desktop", "settings.json")
+                    for base in (h.getenv("LOCALAPPDATA"), h.getenv("APPDATA")) if base]
         if h.platform == "darwin":
             p = home_path(h, "Library", "Preferences", "rancher-desktop", "settings.json")
             return [p] if p else []
         ch = h.config_home()
         return [os.path.join(ch, "rancher-desktop", "settings.json")] if ch else []
 
+    def windows_settings(self) -> str | None:
+        """Inside a WSL distro: Rancher Desktop's settings.json on the Windows side (%LOCALAPPDATA% when WSLENV
+        brings it, else the user profile under /mnt/c/Users that has one)."""
+        h = self.host
+        local = h.getenv("LOCALAPPDATA")
+        cands = []
+        if local and local[1:3] in (":\\", ":/"):
+            cands.append("/mnt/" + local[0].lower() + local[2:].replace("\\", "/") + "/rancher-desktop/settings.json")
+        for user in h.listdir("/mnt/c/Users"):
+            cands.append(f"/mnt/c/Users/{user}/AppData/Local/rancher-desktop/settings.json")
+        return next((c for c in cands if h.exists(c)), None)
+
     def locked_profiles(self) -> list[str]:
         h = self.host
+        if h.windows:
+            return []  # the registry (locked_registry)
         if h.platform == "darwin":
             name = "io.rancherdesktop.profile.locked.plist"
             out = [f"/Library/Managed Preferences/{name}", f"/Library/Preferences/{name}"]
@@ -77,6 +130,31 @@ class RancherDesktop(Frontend):
         out = ["/etc/rancher-desktop/locked.json", "/usr/etc/rancher-desktop/locked.json"]
         p = home_path(h, ".config", "rancher-desktop.locked.json")
         return out + ([p] if p else [])
+
+    def locked_registry(self) -> tuple[str, str] | None:
+        """Windows: (the registry key that locks the engine, its engine) from a locked deployment profile."""
+        for hive in ("HKLM", "HKCU"):
+            key = f"{hive}\\{POLICIES}\\Locked\\containerEngine"
+            v = self.host.registry(key, "name")
+            if v is not None:
+                return key, str(v[1])
+        return None
+
+    def wsl_exe(self) -> str | None:
+        """wsl.exe: on Path, else in %SystemRoot%\\System32 (a 32-bit Python sees it only as Sysnative)."""
+        h = self.host
+        found = h.which("wsl.exe")
+        if found:
+            return found
+        sysroot = h.getenv("SystemRoot") or "C:\\Windows"
+        for sub in ("System32", "Sysnative"):
+            p = h.join(sysroot, sub, "wsl.exe")
+            if h.is_executable(p):
+                return p
+        return None
+
+    def distro(self) -> str:
+        return self.host.getenv("RD_WSL_DISTRO") or WSL_DISTRO
 
     def lima_home(self) -> str | None:
         h = self.host
@@ -89,6 +167,9 @@ class RancherDesktop(Frontend):
     @classmethod
     def wraps(cls, host: "Host", nerdctl: str) -> bool:
         fe = cls(host)
+        if host.windows:
+            norm = nerdctl.replace("/", "\\").lower()
+            return any(norm.startswith(host.join(d, *WIN_BIN).lower() + "\\") for _k, d in fe.app_dirs())
         rd_bin = fe.bin_dir()
         res = list(RESOURCES.values())
         for p in [nerdctl, *host.link_chain(nerdctl)]:
@@ -105,24 +186,42 @@ class RancherDesktop(Frontend):
             if h.lexists(p):
                 found["settings"] = p
                 break
+        if "settings" not in found and h.wsl_distro():
+            win = self.windows_settings()  # this WSL distro's Windows side
+            if win:
+                found["settings"] = win
+                found["windows_side"] = True
         b = self.bin_dir()
         if b and h.is_dir(b):
             found["rd_bin"] = b
+        if h.windows:
+            app = self.app_dir()
+            if app:
+                found["install"] = app[0]
+                found["app"] = app[1]
         if h.is_dir(self.resources()):
             found["resources"] = self.resources()
         return found
 
     # -- inside the VM
     def vm_argv(self, argv: list[str], sudo: bool) -> list[str] | None:
+        if self.host.windows:  # what `rdctl shell` does: wsl-exec enters Rancher Desktop's namespaces, as root
+            wsl = self.wsl_exe()
+            return [wsl, "--distribution", self.distro(), "--exec", WSL_EXEC, *argv] if wsl else None
         rdctl = self.rdctl()
         if rdctl is None:
             return None
         return [rdctl, "shell", *(["sudo"] if sudo else []), *argv]
 
     def why_no_vm(self) -> str:
+        if self.host.windows:
+            return "wsl.exe is neither on Path nor in %SystemRoot%\\System32"
         return "rdctl is neither in ~/.rd/bin nor in Rancher Desktop's resources"
 
     def running(self) -> "tuple[bool, Outcome | None]":
+        if self.host.windows:
+            return self.host.memo(("rd-running",), self._running_windows)
+
         def compute() -> "tuple[bool, Outcome | None]":
             rdctl = self.rdctl()
             if rdctl is None:
@@ -132,9 +231,27 @@ class RancherDesktop(Frontend):
 
         return self.host.memo(("rd-running",), compute)
 
+    def _running_windows(self) -> "tuple[bool, Outcome | None]":
+        """The `rancher-desktop` distro runs (`wsl.exe --list --running --quiet`, locale-independent; UTF-8 asked
+        for with WSL_UTF8=1, UTF-16LE understood too) and Rancher Desktop's init has written /run/wsl-init.pid
+        (wsl-exec needs it; it is absent while Rancher Desktop is stopped)."""
+        wsl = self.wsl_exe()
+        if wsl is None:
+            return False, None
+        out = self.host.run([wsl, "--list", "--running", "--quiet"], env={"WSL_UTF8": "1"})
+        if not out.ok:
+            return False, out
+        names = [n.strip() for n in wsl_text(out.stdout).splitlines() if n.strip()]
+        if self.distro() not in names:
+            return False, out
+        pid = self.host.run([wsl, "--distribution", self.distro(), "--exec", "cat", "/run/wsl-init.pid"])
+        return pid.ok, pid
+
     def mounts(self) -> list[str]:
         """The VM's lima.yaml mounts[].location is the truth; the documented defaults otherwise."""
         h = self.host
+        if h.windows:
+            return []  # every drive is /mnt/<drive> in the distro; paths without a drive letter are not
         lh = self.lima_home()
         found: list[str] = []
         if lh:
@@ -149,6 +266,12 @@ class RancherDesktop(Frontend):
 
     def forwards_host_env(self) -> bool:
         return False
+
+
+def wsl_text(text: str) -> str:
+    """wsl.exe's own output: UTF-16LE (without a BOM) unless WSL_UTF8=1 took effect; read as UTF-8 that shows as
+    NUL bytes between the letters."""
+    return text.replace("\x00", "").replace("\ufeff", "")
 
 
 def lima_yaml_mounts(host: "Host", path: str) -> list[str]:

@@ -211,6 +211,17 @@ class Host:
             return osapi.read_registry(key, name)
         return None
 
+    def registry_path(self, key: str) -> list[str]:
+        """The entries of a Path in the registry (the user's or the machine's), `%VAR%` expanded from this
+        environment as Windows expands a REG_EXPAND_SZ."""
+        import re
+
+        v = self.registry(key, "Path")
+        if v is None:
+            return []
+        text = re.sub(r"%([^%]+)%", lambda m: self.getenv(m.group(1)) or m.group(0), str(v[1]))
+        return [e.strip('"') for e in text.split(";") if e.strip('"')]
+
     def _registry_file(self, path: str) -> dict[str, Any]:
         import json
 

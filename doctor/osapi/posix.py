@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
-__all__ = ["NAME", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+__all__ = ["NAME", "data_home", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
            "open_exclusive", "read_flags", "terminating_signals", "user_name"]
 
 NAME = "posix"
@@ -101,3 +101,10 @@ def read_registry(key: str, name: str) -> tuple[str, Any] | None:
 
 def write_registry(key: str, name: str, kind: str, data: Any) -> None:
     raise OSError("there is no Windows registry on this system")
+
+
+def data_home(env: dict[str, str]) -> str | None:
+    """Where this user's programs keep their data: $XDG_DATA_HOME, else ~/.local/share."""
+    if env.get("XDG_DATA_HOME"):
+        return env["XDG_DATA_HOME"]
+    return os.path.join(env["HOME"], ".local", "share") if env.get("HOME") else None

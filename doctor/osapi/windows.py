@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
-__all__ = ["NAME", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+__all__ = ["NAME", "data_home", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
            "open_exclusive", "read_flags", "terminating_signals", "user_name"]
 
 NAME = "windows"
@@ -134,3 +134,11 @@ def write_registry(key: str, name: str, kind: str, data: Any) -> None:
                                                  ctypes.byref(result))
     except (ImportError, AttributeError, OSError):
         pass
+
+
+def data_home(env: dict[str, str]) -> str | None:
+    """Where this user's programs keep their data: %LOCALAPPDATA% (not roaming)."""
+    upper = {k.upper(): v for k, v in env.items()}
+    if upper.get("LOCALAPPDATA"):
+        return upper["LOCALAPPDATA"]
+    return os.path.join(upper["USERPROFILE"], "AppData", "Local") if upper.get("USERPROFILE") else None
