@@ -47,8 +47,8 @@ def installed_windows(host) -> Result:
     if path:
         ev["path"] = path
         if host.frontend.wraps(host, path):
-            return Result.ok(f"nerdctl is {path} ({host.frontend.label.replace('the ', '', 1)}'s stub, which runs "
-                             "nerdctl in its WSL distro)", evidence=ev)
+            return Result.ok(f"nerdctl is {path} ({host.frontend.name}'s stub, which runs nerdctl in its WSL "
+                             "distro)", evidence=ev)
         out = host.run([path, "version"])
         ev["command"] = out.to_json()
         native = "windows/" in out.stdout.lower() or not out.ok

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 def kubeconfig_files(host: Host) -> list[str]:
     env = host.getenv("KUBECONFIG")
     if env:
-        return [p for p in env.split(os.pathsep) if p]
-    return [os.path.join(host.home, ".kube", "config")] if host.home else []
+        return [p for p in env.split(";" if host.windows else os.pathsep) if p]
+    return [host.join(host.home, ".kube", "config")] if host.home else []
 
 
 def load_kubeconfig(host: Host) -> tuple[dict | None, list[str], str]:

@@ -189,8 +189,7 @@ class RancherDesktop(Frontend):
         if "settings" not in found and h.wsl_distro():
             win = self.windows_settings()  # this WSL distro's Windows side
             if win:
-                found["settings"] = win
-                found["windows_side"] = True
+                found["settings"] = win  # on the Windows side (/mnt/c/...)
         b = self.bin_dir()
         if b and h.is_dir(b):
             found["rd_bin"] = b

@@ -258,7 +258,7 @@ class Host:
 
     @property
     def user(self) -> str:
-        u = self.env.get("USER") or self.env.get("LOGNAME")
+        u = (self.getenv("USERNAME") if self.windows else None) or self.env.get("USER") or self.env.get("LOGNAME")
         if u:
             return u
         return osapi.user_name(self.euid) or str(self.euid)
