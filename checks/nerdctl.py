@@ -131,7 +131,11 @@ def installed(host: Host, deps: Deps) -> Result:
 
 @check("nerdctl.version", title="nerdctl version", requires=("nerdctl.installed",))
 def version(host: Host, deps: Deps) -> Result:
-    out = host.run(["nerdctl", "--version"])
+    found = deps["nerdctl.installed"].evidence if "nerdctl.installed" in deps else {}
+    # the nerdctl nerdctl.installed found: on PATH, or (Windows) only on the registry's Path, which a restarted
+    # Tilt will see
+    exe = found.get("path") or (found.get("in_registry") or {}).get("path") or "nerdctl"
+    out = host.run([exe, "--version"])
     ev = {"command": out.to_json()}
     if not out.ok and host.vm:
         return Result.fail(f"{host.frontend.name}'s nerdctl wrapper cannot answer: {out.describe()}", evidence=ev,

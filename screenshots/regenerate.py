@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "tests" / "functional"))
-MAC_DIRS = ("/Users", "/Applications", "/Library")
+MAC_DIRS = ("/Users", "/Applications", "/Library", "/c")  # /c: drive C: of a Windows system
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 
 
@@ -161,6 +161,53 @@ def debian_no_buildkit():
     return sb, "rootful", []
 
 
+def windows_user():
+    """A Windows 11 user's machine (drive C: is /c here, SPEC section 1), Tilt installed."""
+    from harness import Sandbox
+
+    sb = Sandbox.real(base="/var/lib/nd-shot", home="/var/lib/nd-shot/home", xdg="/var/lib/nd-shot/xdg",
+                      bin="/var/lib/nd-shot/bin", user="alex")
+    return sb
+
+
+def windows_moby():
+    """Windows: Rancher Desktop 1.9+ with its default engine, moby: no containerd and no buildkitd in its distro."""
+    from winhost import drive, windows_host
+
+    sb = windows_user()
+    windows_host(sb, engine="moby", user="alex")
+    vm = sb.base / "vm"
+    for d in ("run", "usr/local/bin", "etc"):
+        (vm / d).mkdir(parents=True, exist_ok=True)
+    (vm / "run/wsl-init.pid").write_text("1\n")
+    sb.install("nerdctl", where=vm / "usr/local/bin")
+    sb.env["STANDIN_VM_ROOT"] = str(vm)
+    sb.script("tilt.exe", 'echo "v0.33.17, built 2024-06-12"\n', where=drive(sb, "C:\\Users\\alex\\bin"))
+    sb.env["Path"] += ";C:\\Users\\alex\\bin"
+    drive(sb, "C:\\Users\\alex\\.kube").mkdir(parents=True, exist_ok=True)
+    (drive(sb, "C:\\Users\\alex\\.kube") / "config").write_text(kubeconfig("rancher-desktop", "rancher-desktop"))
+    return sb, "auto", []
+
+
+def windows_path_in_registry():
+    """Windows: Rancher Desktop installed per user while the terminal (and Tilt) were open: its win32\\bin is on
+    the user's Path in the registry, not on the running programs' Path."""
+    from winhost import USER_ENV, WIN32_BIN, distro_vm, drive, windows_host
+
+    sb = windows_user()
+    stops: list = []
+    bin_dir = "C:\\Users\\alex\\AppData\\Local\\Programs\\Rancher Desktop" + WIN32_BIN
+    windows_host(sb, install="per-user", on_path=False, user="alex",
+                 reg={USER_ENV: {"Path": ["REG_EXPAND_SZ", "%USERPROFILE%\\AppData\\Local\\Microsoft\\WindowsApps;"
+                                          + bin_dir]}})
+    distro_vm(sb, stops)
+    sb.script("tilt.exe", 'echo "v0.33.17, built 2024-06-12"\n', where=drive(sb, "C:\\Users\\alex\\bin"))
+    sb.env["Path"] += ";C:\\Users\\alex\\bin"
+    drive(sb, "C:\\Users\\alex\\.kube").mkdir(parents=True, exist_ok=True)
+    (drive(sb, "C:\\Users\\alex\\.kube") / "config").write_text(kubeconfig("rancher-desktop", "rancher-desktop"))
+    return sb, "auto", stops
+
+
 def shoot(name: str, build, size=(100, 32), fix_on: str | None = None, cursor: str | None = None) -> None:
     from textual._doc import take_svg_screenshot
 
@@ -208,6 +255,9 @@ SHOTS = {
     "debian-no-buildkit": lambda: shoot("debian-no-buildkit", debian_no_buildkit),
     "colima-host": lambda: shoot("colima-host", colima_host, cursor="buildkit.worker"),
     "fix-confirmation": lambda: shoot("fix-confirmation", rootful_oci, fix_on="buildkit.worker"),
+    "windows-rd-moby": lambda: shoot("windows-rd-moby", windows_moby, cursor="rd.engine"),
+    "windows-path-only-in-registry": lambda: shoot("windows-path-only-in-registry", windows_path_in_registry,
+                                                   cursor="nerdctl.installed"),
 }
 
 

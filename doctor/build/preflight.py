@@ -61,11 +61,11 @@ def build_checks(args: argparse.Namespace, host: "Host") -> list[Check]:
                 return Result.fail(f"Dockerfile {args.file} does not exist ({p}; -f is relative to the current "
                                    f"directory {os.getcwd()})", action="fix the dockerfile path")
             return Result.ok(f"Dockerfile {p}")
-        p = dockerfile_for(args, ctx)
-        if p is None:
+        found = dockerfile_for(args, ctx)
+        if found is None:
             return Result.fail(f"neither {ctx}/Dockerfile nor {ctx}/Containerfile exists: nerdctl build fails",
                                action="add a Dockerfile to the context or pass -f")
-        return Result.ok(f"Dockerfile {p}")
+        return Result.ok(f"Dockerfile {found}")
 
     checks = [Check("build.dockerfile", "build", "Build context and Dockerfile", dockerfile, source="build")]
     if host.windows:

@@ -320,8 +320,10 @@ class Host:
         is DIR/c/Users/a."""
         s = os.fspath(logical)
         if self.windows and drive_path(s):
-            r = s if not self.rooted else os.path.join(self.root, s[0].lower(), *[
-                p for p in s[3:].replace("\\", "/").split("/") if p])
+            # on Windows itself a drive path is opened as it is (--root is `/` there); a Windows system
+            # diagnosed from elsewhere has its drives under --root
+            r = s if osapi.NAME == "windows" and not self.rooted else os.path.join(
+                self.root, s[0].lower(), *[p for p in s[3:].replace("\\", "/").split("/") if p])
             if self.touched is not None:
                 self.touched.add(r)
             return r

@@ -98,8 +98,9 @@ _TYPES = {1: "REG_SZ", 2: "REG_EXPAND_SZ", 4: "REG_DWORD", 7: "REG_MULTI_SZ", 11
 
 
 def _open(key: str, write: bool = False) -> Any:
-    import winreg
+    import winreg as _winreg
 
+    winreg: Any = _winreg  # typed loosely: mypy knows winreg only when it checks for Windows
     hive, _, sub = key.partition("\\")
     root = getattr(winreg, _HIVES[hive.upper()])
     access = (winreg.KEY_READ | winreg.KEY_SET_VALUE) if write else winreg.KEY_READ
@@ -109,8 +110,9 @@ def _open(key: str, write: bool = False) -> Any:
 def read_registry(key: str, name: str) -> tuple[str, Any] | None:
     """A registry value as (type name, data), e.g. ("REG_EXPAND_SZ", "C:\\...;..."); None when absent."""
     try:
-        import winreg
+        import winreg as _winreg
 
+        winreg: Any = _winreg
         with _open(key) as k:
             data, kind = winreg.QueryValueEx(k, name)
     except (ImportError, KeyError, OSError):
@@ -121,8 +123,9 @@ def read_registry(key: str, name: str) -> tuple[str, Any] | None:
 def write_registry(key: str, name: str, kind: str, data: Any) -> None:
     """Set a value keeping the type given (never `setx`, which truncates at 1024 characters), then tell running
     programs the environment changed (WM_SETTINGCHANGE), as the Control Panel does."""
-    import winreg
+    import winreg as _winreg
 
+    winreg: Any = _winreg
     code = {v: k for k, v in _TYPES.items()}[kind]
     with _open(key, write=True) as k:
         winreg.SetValueEx(k, name, 0, code, data)

@@ -11,7 +11,7 @@ from harness import doctor_argv, validate
 SPEC_IDS = [
     "nerdctl.installed", "nerdctl.version", "nerdctl.config", "containerd.socket", "containerd.namespace",
     "rootless.prereqs", "buildkit.buildctl", "buildkit.host", "buildkit.worker", "buildkit.config",
-    "buildkit.daemon", "rd.installed", "rd.running", "rd.engine", "rd.path", "rd.legacy-links", "kube.context",
+    "buildkit.daemon", "rd.installed", "rd.running", "rd.engine", "rd.path", "rd.legacy-links", "rd.wsl-integration", "kube.context",
     "tilt.installed",
 ]
 

@@ -36,9 +36,11 @@ def registry(sb: Sandbox, doc: dict) -> Path:
 
 
 def windows_host(sb: Sandbox, install: str = "per-machine", on_path: bool = True, engine: str = "containerd",
-                 running: bool = True, reg: dict | None = None, vm: bool = True) -> dict:
+                 running: bool = True, reg: dict | None = None, user: str = USER) -> dict:
     """A Windows user's machine with Rancher Desktop. Returns facts the tests use."""
-    app = PER_MACHINE if install == "per-machine" else PER_USER
+    profile = f"C:\\Users\\{user}"
+    local = profile + "\\AppData\\Local"
+    app = PER_MACHINE if install == "per-machine" else local + "\\Programs\\Rancher Desktop"
     bin_dir = app + WIN32_BIN
     system32 = "C:\\Windows\\System32"
     wsl = sb.install("vm", where=drive(sb, system32), as_name="wsl.exe")
@@ -46,11 +48,11 @@ def windows_host(sb: Sandbox, install: str = "per-machine", on_path: bool = True
     for n in ("rdctl.exe", "nerdctl.exe"):
         sb.install("vm", where=drive(sb, bin_dir), as_name=n)
     (drive(sb, app) / "resources/resources/linux/bin").mkdir(parents=True, exist_ok=True)
-    settings = drive(sb, LOCAL + "\\rancher-desktop\\settings.json")
+    settings = drive(sb, local + "\\rancher-desktop\\settings.json")
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(json.dumps({"version": 10, "containerEngine": {"name": engine},
                                     "application": {"pathManagementStrategy": "manual"}}))
-    drive(sb, LOCAL + "\\Temp").mkdir(parents=True, exist_ok=True)
+    drive(sb, local + "\\Temp").mkdir(parents=True, exist_ok=True)
     path = [system32, "C:\\Windows"] + ([bin_dir] if on_path else [])
     reg_doc = reg if reg is not None else {USER_ENV: {"Path": ["REG_EXPAND_SZ", "%USERPROFILE%\\AppData\\Local\\"
                                                                              "Microsoft\\WindowsApps"]}}
@@ -58,12 +60,12 @@ def windows_host(sb: Sandbox, install: str = "per-machine", on_path: bool = True
     state.write_text(json.dumps({"running": running, "distros": ["rancher-desktop", "Ubuntu"],
                                  "distros_running": ["rancher-desktop"] if running else []}))
     sb.env.update({
-        "NERDCTL_DOCTOR_PLATFORM": "windows", "USERPROFILE": PROFILE, "LOCALAPPDATA": LOCAL,
-        "APPDATA": PROFILE + "\\AppData\\Roaming", "ProgramFiles": "C:\\Program Files", "SystemRoot": "C:\\Windows",
-        "PATHEXT": ".COM;.EXE;.BAT;.CMD;.VBS;.JS;.PY", "Path": ";".join(path), "TEMP": LOCAL + "\\Temp",
-        "USERNAME": USER, "NERDCTL_DOCTOR_REGISTRY": str(registry(sb, reg_doc)),
+        "NERDCTL_DOCTOR_PLATFORM": "windows", "USERPROFILE": profile, "LOCALAPPDATA": local,
+        "APPDATA": profile + "\\AppData\\Roaming", "ProgramFiles": "C:\\Program Files", "SystemRoot": "C:\\Windows",
+        "PATHEXT": ".COM;.EXE;.BAT;.CMD;.VBS;.JS;.PY", "Path": ";".join(path), "TEMP": local + "\\Temp",
+        "USERNAME": user, "NERDCTL_DOCTOR_REGISTRY": str(registry(sb, reg_doc)),
         "STANDIN_VM_STATE": str(state), "STANDIN_RD_SETTINGS": str(settings),
-        "STANDIN_NERDCTL_STATE": str(sb.base / "nerdctl-state"), "STANDIN_WIN_CWD": PROFILE + "\\app",
+        "STANDIN_NERDCTL_STATE": str(sb.base / "nerdctl-state"), "STANDIN_WIN_CWD": profile + "\\app",
         "PATH": f"{sb.bin}:/usr/bin:/bin",
     })
     sb.env.pop("HOME", None)
