@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..constants import VERSION
@@ -39,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--plain", action="store_true", help="the text report even on a terminal")
     p.add_argument("-v", "--verbose", action="store_true", help="text report: show every check's evidence and "
                                                                  "the checks skipped because of another")
+    p.add_argument("--no-color", action="store_true", help="text report: no colour even on a terminal (also when "
+                                                            "NO_COLOR is set); Tilt's nerdctl_doctor() resource uses it")
     p.add_argument("--list-checks", action="store_true", help="list every registered check without running any "
                                                               "(with --json: as a JSON document)")
     p.add_argument("--version", action="version", version=f"nerdctl-doctor {VERSION}")
@@ -76,7 +79,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         return diag.exit_code
     from ..text import TextReport
 
-    report = TextReport(host, checks, verbose=args.verbose, strict=args.strict)
+    colour = False if (args.no_color or os.environ.get("NO_COLOR")) else None
+    report = TextReport(host, checks, verbose=args.verbose, strict=args.strict, colour=colour)
     report.header()
     diag = diagnose(checks, host, strict=args.strict, on_event=report)
     report.footer(diag)

@@ -209,6 +209,7 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
         osapi.end_process(proc, force=False, group=group)
         if not exited.wait(1.0):
             osapi.end_process(proc, force=True, group=group)
+            exited.wait(1.0)  # reaped here, not left to whoever inherits it
         raise
     finally:
         untrack(proc)

@@ -22,18 +22,20 @@ class Tilt:
 
     def __init__(self, tiltfile_dir="/work/proj"):
         self.calls = []
+        self.resources = []
         self.dir = tiltfile_dir
 
     def evaluate(self, src: str):
         m = sl.Module()
         m.add_callable("custom_build", lambda *a, **k: self.calls.append(k))
+        m.add_callable("local_resource", lambda *a, **k: self.resources.append((a, k)))
 
         def fail(msg):
             raise RuntimeError(f"fail(): {msg}")
 
         m.add_callable("fail", fail)
         m.add_callable("_abspath", lambda p: os.path.normpath(os.path.join(self.dir, p)))
-        prelude = "os = struct(path=struct(abspath=_abspath))\n"
+        prelude = "os = struct(path=struct(abspath=_abspath))\nTRIGGER_MODE_AUTO = 1\nTRIGGER_MODE_MANUAL = 2\n"
         glb = sl.Globals.extended_by([sl.LibraryExtension.StructType])
         return sl.eval(m, sl.parse("Tiltfile", prelude + src, sl.Dialect.extended()), glb)
 
