@@ -29,3 +29,17 @@ def read_version(out, tool: str, ev: dict):
 
 def vstr(v: tuple[int, ...] | None) -> str:
     return ".".join(str(x) for x in v) if v else "unknown"
+
+
+def probes_vm(func):
+    """For a check that probes inside the front-end's VM: when it fails there, its cause is what the front-end
+    finds wrong with that VM now (its engine, it not running), so that check's next step explains this one."""
+
+    def wrapped(host, deps):
+        result = func(host, deps)
+        if host.vm and result.status.value in ("fail", "error") and result.cause is None:
+            result.cause = host.frontend.trouble()
+        return result
+
+    wrapped.__name__, wrapped.__doc__ = func.__name__, func.__doc__
+    return wrapped

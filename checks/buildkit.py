@@ -13,7 +13,7 @@ import os
 import re
 import shlex
 
-from ..facts import (buildkit_candidates as candidates, containerd_target, nerdctl_config)
+from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config)
 from ..fixes import buildkit as fixes
 from ..fixes.all import build as build_fix
 from ..constants import DEFAULT_CONTAINERD, SETUPTOOL
@@ -25,7 +25,7 @@ from ..buildkit.units import (OCI_RUNTIMES, buildkitd_installed, config_path, da
 from ..fileops import HostFileError
 from ..host.sockets import unix_path
 from ..model import Deps, Fix, Result, check
-from ._util import read_version, vstr
+from ._util import read_version, vstr, probes_vm
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
@@ -45,6 +45,7 @@ BUILDCTL_TIMEOUT_NOTE = "a BuildKit daemon that accepts connections but never an
 
 
 @check("buildkit.buildctl", title="buildctl (BuildKit client) on PATH")
+@probes_vm
 def buildctl(host: Host, deps: Deps) -> Result:
     out = host.run_vm(["buildctl", "--version"])
     ev: dict[str, Any] = {"command": out.to_json()}
@@ -122,6 +123,7 @@ def install_fix(host) -> Fix:
 
 
 @check("buildkit.host", title="BuildKit daemon nerdctl will use", requires=("buildkit.buildctl",))
+@probes_vm
 def buildkit_host(host: Host, deps: Deps) -> Result:
     probed = probe_all(host)
     selected = next((c["address"] for c in probed if c["outcome"] == "answered"), None)
@@ -144,11 +146,20 @@ def buildkit_host(host: Host, deps: Deps) -> Result:
                        f"{c['address']}",
             )
         msg = nerdctl_no_host_message(host, probed)
+        stale = [c for c in probed if c["outcome"] == "refused"]
+        if stale and (host.vm or buildkitd_installed(host)):
+            return Result.fail(
+                f"no buildkit host is available: the buildkitd of {stale[0]['address']} died and left its socket "
+                "behind (connection refused)",
+                details="`nerdctl build` will print:\n" + msg, evidence=evidence, fixes=no_host_fixes(host),
+                action=restart_advice(host), cause=None if host.vm else "buildkit.daemon")
         return Result.fail(
             f"no buildkit host is available, tried {len(probed)} candidates",
             details="`nerdctl build` will print:\n" + msg,
             evidence=evidence,
             fixes=no_host_fixes(host),
+            # why no daemon answers is buildkit.daemon's finding (not installed, installed but stopped)
+            cause=None if host.vm else "buildkit.daemon",
         )
     sel = next(c for c in probed if c["address"] == selected)
     who = ""
@@ -170,6 +181,18 @@ def buildkit_host(host: Host, deps: Deps) -> Result:
     return Result.ok(f"nerdctl will use {selected}{who}{note}", evidence=evidence)
 
 
+def restart_advice(host) -> str:
+    """How to restart a buildkitd that died, for this platform and front-end."""
+    if host.vm:
+        return f"restart {host.frontend.name} (its buildkitd is the front-end's own service)"
+    if host.rootless:
+        units = [os.path.basename(u["path"]) for u in service_units(host) if u["scope"] == "user"]
+        return f"systemctl --user restart {units[0] if units else 'buildkit.service'}"
+    if system_unit(host):
+        return "sudo systemctl restart buildkit"
+    return "start buildkitd again the way it was started (no buildkit.service unit was found)"
+
+
 def no_host_fixes(host) -> list[Fix]:
     if host.vm or not buildkitd_installed(host):
         return [install_fix(host)]
@@ -181,6 +204,7 @@ def no_host_fixes(host) -> list[Fix]:
 
 
 @check("buildkit.worker", title="BuildKit worker the daemon runs", requires=("buildkit.host",))
+@probes_vm
 def buildkit_worker(host: Host, deps: Deps) -> Result:
     selected = deps["buildkit.host"].evidence.get("selected")
     if not selected:
@@ -320,6 +344,7 @@ def buildkit_config(host: Host, deps: Deps) -> Result:
 
 
 @check("buildkit.daemon", title="buildkitd processes and services")
+@probes_vm
 def buildkit_daemon(host: Host, deps: Deps) -> Result:
     if host.vm:
         return vm_daemon(host)
@@ -359,15 +384,22 @@ def buildkit_daemon(host: Host, deps: Deps) -> Result:
                              "answers", evidence=ev)
         if not units and not host.which("buildkitd"):
             return Result.fail("no buildkitd is installed or running", evidence=ev, fixes=[install_fix(host)])
+        cause = containerd_cause(host, units)
+        stale = stale_sockets(host)
+        if stale:
+            ev["stale_sockets"] = stale
+            return Result.fail(f"buildkitd is not running: it died and left {stale[0]} behind (connection refused)",
+                               evidence=ev, action=restart_advice(host), cause=cause,
+                               fixes=[fixes.enable_service()] if (not host.rootless and system_unit(host)) else [])
         if host.rootless:
             name = os.path.basename(ns_unit["path"]) if ns_unit else None
             fx = [] if ns_unit else [f for f in [install_containerd_worker_fix(host)] if f]
             return Result.fail("buildkitd is installed but not running", evidence=ev, fixes=fx,
-                               action=f"systemctl --user start {name}" if name else "")
+                               action=f"systemctl --user start {name}" if name else "", cause=cause)
         unit = system_unit(host)
         if unit:
             return Result.fail(f"buildkitd is installed but not running ({unit['path']} exists)", evidence=ev,
-                               fixes=[fixes.enable_service()])
+                               fixes=[fixes.enable_service()], cause=cause)
         return Result.fail("buildkitd is installed but not running, and no buildkit.service unit exists", evidence=ev,
                            action="start buildkitd with a containerd-worker config (e.g. install the nerdctl-full "
                                   "bundle's buildkit.service into /usr/local/lib/systemd/system)")
@@ -377,6 +409,26 @@ def buildkit_daemon(host: Host, deps: Deps) -> Result:
         "--addr", "--oci-worker", "--containerd-worker", "--containerd-worker-namespace", "--containerd-worker-addr",
         "--config")) for d in procs]
     return Result.ok(f"{len(procs)} buildkitd running: " + "; ".join(bits), evidence=ev)
+
+
+def stale_sockets(host) -> list[str]:
+    """Default BuildKit sockets that exist but refuse connections: a daemon that died."""
+    out = []
+    for c in candidates(host):
+        p = unix_path(c["address"])
+        if p and host.probe_socket(c["address"], timeout=min(host.timeout, 2.0)).outcome == "refused":
+            out.append(c["address"])
+    return out
+
+
+def containerd_cause(host, units: list[dict]) -> str | None:
+    """An installed buildkitd that runs only the containerd worker cannot start while containerd is down: then
+    this failure is containerd.socket's. One with the OCI worker starts regardless."""
+    unit = system_unit(host) if not host.rootless else next((u for u in units if u["scope"] == "user"), None)
+    oci = unit_runs_oci(host, unit) if unit else oci_enabled(host, {})[0]
+    if oci:
+        return None
+    return None if containerd_server(host).answered else "containerd.socket"
 
 
 def _answering_daemon(deps, host) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..constants import K3S_SOCKET
 from ..facts import containerd_server, containerd_target
 
+from ._util import probes_vm
 from ..model import Deps, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -25,6 +26,7 @@ def address_evidence(host) -> dict:
 
 
 @check("containerd.socket", title="containerd socket nerdctl will use")
+@probes_vm
 def socket(host: Host, deps: Deps) -> Result:
     target = containerd_target(host)
     ev: dict[str, Any] = {"address": address_evidence(host)}
@@ -49,7 +51,8 @@ def socket(host: Host, deps: Deps) -> Result:
                    "run `containerd-rootless-setuptool.sh install`, or use nerdctl as root with --mode rootful")
         return Result.fail(msg, details=target.error, evidence=ev,
                            action="start rootless containerd: `containerd-rootless-setuptool.sh install` (or "
-                                  "`systemctl --user start containerd`)")
+                                  "`systemctl --user start containerd`)",
+                           cause="rootless.prereqs")  # when a prerequisite is missing, install that first
     if target.child_pid is not None:
         ev.update(child_pid=target.child_pid, state_dir=target.state_dir)
     probe = host.probe_socket("unix://" + target.path)
@@ -117,6 +120,7 @@ def list_namespaces(host) -> tuple[list[str] | None, dict]:
 
 
 @check("containerd.namespace", title="Target namespace in containerd", requires=("containerd.socket",))
+@probes_vm
 def namespace(host: Host, deps: Deps) -> Result:
     names, ev = list_namespaces(host)
     ev["target"] = host.namespace

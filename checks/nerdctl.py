@@ -8,7 +8,7 @@ from ..facts import TOML_KEYS_SINCE, nerdctl_config
 from ..frontends import VM_FRONTENDS
 
 from ..model import Deps, Result, check
-from ._util import read_version, vstr
+from ._util import read_version, vstr, probes_vm
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
@@ -126,10 +126,32 @@ def installed(host: Host, deps: Deps) -> Result:
     if reasons:
         summary = f"{reasons[0]}: {WHY_127}" + (f"; nerdctl is at {runnable[0]['path']}" if runnable else "")
     details = "\n".join(reasons + [f"found {f['path']} ({f['state']})" for f in found])
-    return Result.fail(summary, details=details, evidence=ev, action=how)
+    return Result.fail(summary, details=details, evidence=ev, action=how, cause=missing_cause(host, on_path, runnable))
+
+
+def missing_cause(host, on_path: list[dict], runnable: list[dict]) -> str | None:
+    """Why nerdctl is not runnable from PATH, as a front-end's check finds it: a stale link of the front-end on
+    PATH (its links check), or its nerdctl installed where PATH does not reach (its PATH check)."""
+    fes = [cls(host) for cls in VM_FRONTENDS.values()]
+    for f in on_path:
+        if f["state"] == "dangling-link":
+            target = (host.link_chain(f["path"]) or [""])[0]
+            owner = next((fe for fe in fes if fe.links_check and fe.owns(target)), None)
+            if owner:
+                return owner.links_check
+    if runnable:
+        where = os.path.dirname(runnable[0]["path"])
+        owner = next((fe for fe in fes if fe.path_check and where in fe.tool_dirs()), None)
+        if owner:
+            return owner.path_check
+    if host.which("nerdctl.lima"):
+        return next((fe.path_check for fe in fes if fe.path_check and fe.wraps(host, host.which("nerdctl.lima"))),
+                    None)
+    return None
 
 
 @check("nerdctl.version", title="nerdctl version", requires=("nerdctl.installed",))
+@probes_vm
 def version(host: Host, deps: Deps) -> Result:
     found = deps["nerdctl.installed"].evidence if "nerdctl.installed" in deps else {}
     # the nerdctl nerdctl.installed found: on PATH, or (Windows) only on the registry's Path, which a restarted

@@ -61,12 +61,16 @@ def running(host: Host, deps: Deps) -> Result:
     if host.windows:
         return Result.fail(f"Rancher Desktop is not running: the {rd(host).distro()} WSL distro is not running or "
                            "not initialised, and nerdctl.exe fails", evidence=ev, details=out.output,
-                           action="start Rancher Desktop and wait until it is ready")
+                           action="start Rancher Desktop and wait until it is ready",
+                           cause="rd.engine" if rd(host).engine() not in (None, "containerd") else None)
     status = Result.fail if host.vm else Result.warn
+    # on moby, the engine's fix (`rdctl start --container-engine.name=containerd`) starts it too
+    cause = "rd.engine" if rd(host).engine() not in (None, "containerd") else None
     return status("Rancher Desktop is not running" + (": its nerdctl wrapper prints `Rancher Desktop is not "
                                                       "running. Please start Rancher Desktop to use nerdctl`"
                                                       if host.vm else " (the nerdctl on PATH does not use it)"),
-                  evidence=ev, details=out.output, action="start Rancher Desktop and wait until it is ready")
+                  evidence=ev, details=out.output, action="start Rancher Desktop and wait until it is ready",
+                  cause=cause)
 
 
 def read_settings(host) -> tuple[dict | None, dict]:
@@ -281,9 +285,7 @@ def rc_target(host, shell: str) -> str:
 
 
 def is_rd_target(host, target: str) -> bool:
-    home = host.home or "//"
-    return ("rancher-desktop" in target or "Rancher Desktop.app" in target
-            or target.startswith(os.path.join(home, ".rd") + "/"))
+    return rd(host).owns(target)
 
 
 @check("rd.legacy-links", title="Stale Rancher Desktop links", requires=("rd.installed",))

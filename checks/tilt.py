@@ -43,7 +43,8 @@ def installed(host: Host, deps: Deps) -> Result:
             details=f"Tilt's PATH: {t['PATH']}\nTilt's own `nerdctl` extension runs a shell string, so the shell "
                     "says `exit status 127`. Restart Tilt from a shell whose PATH has nerdctl, or use "
                     "nerdctl-doctor's Tilt extension, which runs by absolute path.",
-            evidence=ev, action="restart Tilt from a terminal whose PATH has nerdctl, or use nerdctl-doctor's extension")
+            evidence=ev, action="restart Tilt from a terminal whose PATH has nerdctl, or use nerdctl-doctor's extension",
+            cause="nerdctl.installed")  # when nerdctl is missing for everyone, that is the step to take first
     out = host.run(["tilt", "version"])
     ev["command"] = out.to_json()
     if out.kind == "not-found":

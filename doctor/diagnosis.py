@@ -16,36 +16,10 @@ if TYPE_CHECKING:
 
 BAD = (Status.FAIL, Status.ERROR)
 
-# Root causes first: each check, in the order to act on them, with the checks whose failure it explains.
-CAUSES: tuple[tuple[str, frozenset[str]], ...] = tuple((cid, frozenset(explains)) for cid, explains in (
-    ("rd.engine", {"rd.running", "nerdctl.version", "containerd.socket", "containerd.namespace", "buildkit.buildctl",
-                   "buildkit.host", "buildkit.worker", "buildkit.config", "buildkit.daemon", "kube.context"}),
-    ("colima.running", {"nerdctl.version", "containerd.socket", "containerd.namespace", "buildkit.buildctl",
-                        "buildkit.host", "buildkit.worker", "buildkit.daemon", "kube.context"}),
-    ("rd.running", {"nerdctl.version", "containerd.socket", "containerd.namespace", "buildkit.buildctl",
-                    "buildkit.host", "buildkit.worker", "buildkit.daemon"}),
-    ("lima.nerdctl", {"nerdctl.installed", "nerdctl.version", "containerd.socket", "containerd.namespace",
-                      "buildkit.buildctl", "buildkit.host", "buildkit.worker", "buildkit.daemon"}),
-    ("rd.legacy-links", {"nerdctl.installed", "nerdctl.version"}),
-    ("rd.path", {"nerdctl.installed", "nerdctl.version", "tilt.installed"}),
-    ("nerdctl.installed", {"nerdctl.version", "tilt.installed"}),
-    ("nerdctl.config", {"nerdctl.version", "containerd.socket", "containerd.namespace", "buildkit.host",
-                        "buildkit.worker"}),
-    ("nerdctl.version", set()),
-    ("rootless.prereqs", {"containerd.socket", "containerd.namespace", "buildkit.host", "buildkit.worker",
-                          "buildkit.daemon"}),
-    ("containerd.socket", {"containerd.namespace", "buildkit.worker", "buildkit.daemon", "kube.context"}),
-    ("buildkit.buildctl", {"buildkit.host", "buildkit.worker"}),
-    ("buildkit.config", {"buildkit.daemon", "buildkit.host", "buildkit.worker"}),
-    ("buildkit.daemon", {"buildkit.host", "buildkit.worker"}),
-    ("buildkit.host", {"buildkit.worker"}),
-    ("containerd.namespace", set()),
-    ("buildkit.worker", set()),
-    ("kube.context", set()),
-    ("tilt.installed", set()),
-))
-_RANK = {cid: i for i, (cid, _) in enumerate(CAUSES)}
-_EXPLAINS = dict(CAUSES)
+# The order in which to act on root causes (what stands under what: the front-end, then nerdctl, containerd,
+# BuildKit, the cluster, Tilt). Which failure a root cause explains is never decided here: each result names its
+# own cause (Result.cause), found by its check at run time.
+ORDER = ("rd", "colima", "lima", "nerdctl", "rootless", "containerd", "buildkit", "kube", "tilt")
 
 
 class NextStep(Record):
@@ -96,17 +70,41 @@ def step_for(run: CheckRun) -> NextStep:
     return NextStep(run.check.id, None, f"{r.summary} (see `nerdctl-doctor --plain -v --only {run.check.id}`)")
 
 
+def root_cause(run: CheckRun, bad: dict[str, CheckRun], order: dict[str, int]) -> str:
+    """Follow each result's own cause while it names another failing check of this run; the last one is the root.
+    Causes that loop (a plugin's, say) have one root too: the first of the loop in registration order."""
+    chain = [run.check.id]
+    cur = run
+    while cur.result.cause and cur.result.cause in bad:
+        nxt = cur.result.cause
+        if nxt in chain:
+            return min(chain[chain.index(nxt):], key=lambda c: order[c])
+        chain.append(nxt)
+        cur = bad[nxt]
+    return cur.check.id
+
+
 def next_steps(runs: Sequence[CheckRun]) -> list[NextStep]:
-    bad = [r for r in runs if r.result.status in BAD]
+    """One step per root cause, in the order to act on them, each fail/error explained by exactly one step."""
+    bad = {r.check.id: r for r in runs if r.result.status in BAD}
     order = {r.check.id: i for i, r in enumerate(runs)}
-    bad.sort(key=lambda r: (_RANK.get(r.check.id, len(_RANK)), order[r.check.id]))
-    steps: list[NextStep] = []
-    for r in bad:
-        owner = next((s for s in steps if r.check.id in _EXPLAINS.get(s.check, ())), None)
-        if owner is not None:
-            owner.explains.append(r.check.id)
-        else:
-            steps.append(step_for(r))
+    explained: dict[str, list[str]] = {}
+    for r in runs:
+        if r.check.id in bad:
+            root = root_cause(r, bad, order)
+            explained.setdefault(root, [])
+            if root != r.check.id:
+                explained[root].append(r.check.id)
+
+    def rank(cid: str) -> tuple[int, int]:
+        cat = bad[cid].check.category
+        return (ORDER.index(cat) if cat in ORDER else len(ORDER), order[cid])
+
+    steps = []
+    for cid in sorted(explained, key=rank):
+        step = step_for(bad[cid])
+        step.explains = sorted(explained[cid], key=lambda x: order[x])
+        steps.append(step)
     return steps
 
 

@@ -105,11 +105,12 @@ class Fix(Record):
 class Result(Record):
     """What a check found. Mutable (the runner and reports may add details)."""
 
-    __slots__ = ("status", "summary", "details", "evidence", "fixes", "action")
+    __slots__ = ("status", "summary", "details", "evidence", "fixes", "action", "cause")
     _frozen = False
 
     def __init__(self, status: Status | str, summary: str, details: str = "",
-                 evidence: dict[str, Any] | None = None, fixes: list[Fix] | None = None, action: str = "") -> None:
+                 evidence: dict[str, Any] | None = None, fixes: list[Fix] | None = None, action: str = "",
+                 cause: str | None = None) -> None:
         self.status = Status(status)
         self.summary = summary
         self.details = details
@@ -117,6 +118,9 @@ class Result(Record):
         self.fixes: list[Fix] = list(fixes or [])
         # What a person should do when no fix can (one line, specific to this platform): for the next steps.
         self.action = action
+        # The id of the check whose problem this one's failure is, as this check found it at run time (its own
+        # reason, not a table): when that check fails too, its next step explains this one.
+        self.cause = cause
 
     # Short constructors: Result.ok("...", evidence=...)
     @classmethod

@@ -89,11 +89,20 @@ class Colima(LimaVM):
         return found
 
     def running(self) -> "tuple[bool, Outcome | None]":
-        exe = self.colima()
-        if exe is None:
-            return False, None
-        out = self.host.run([exe, "status", "--profile", self.profile(), "--json"])
-        return out.ok, out
+        def compute() -> "tuple[bool, Outcome | None]":
+            exe = self.colima()
+            if exe is None:
+                return False, None
+            out = self.host.run([exe, "status", "--profile", self.profile(), "--json"])
+            return out.ok, out
+
+        return self.host.memo(("colima-running", self.profile()), compute)
+
+    def trouble(self) -> str | None:
+        ok, out = self.running()
+        if not ok or out is None or '"runtime":"docker"' in out.stdout.replace(" ", ""):
+            return "colima.running"  # stopped, or the docker runtime: `nerdctl only supports containerd runtime`
+        return None
 
     def forwarded_buildkit(self) -> str | None:
         """colima 0.8.3 and later forward the VM's /run/buildkit/buildkitd.sock to ~/.colima/P/buildkitd.sock."""

@@ -18,6 +18,7 @@ class Lima(LimaVM):
     vm: ClassVar[bool] = True
     needs_sudo: ClassVar[bool] = False  # rootless containerd as the VM's user
     preflight_checks: ClassVar[tuple[str, ...]] = ("lima.nerdctl",)
+    path_check: ClassVar[str | None] = "lima.nerdctl"
 
     def containerd_mode(self) -> tuple[str | None, "Outcome | None"]:
         """Which containerd runs in the VM: "user" (rootless, Lima's default template), "system", or None."""
@@ -57,11 +58,17 @@ class Lima(LimaVM):
         return found
 
     def running(self) -> "tuple[bool, Outcome | None]":
-        limactl = self.host.which("limactl")
-        if limactl is None:
-            return False, None
-        out = self.host.run([limactl, "ls", "--json", self.instance()])
-        return out.ok and '"Running"' in out.stdout, out
+        def compute() -> "tuple[bool, Outcome | None]":
+            limactl = self.host.which("limactl")
+            if limactl is None:
+                return False, None
+            out = self.host.run([limactl, "ls", "--json", self.instance()])
+            return out.ok and '"Running"' in out.stdout, out
+
+        return self.host.memo(("lima-running", self.instance()), compute)
+
+    def trouble(self) -> str | None:
+        return None if self.running()[0] else "lima.nerdctl"
 
     def mounts(self) -> list[str]:
         from .rancher_desktop import lima_yaml_mounts

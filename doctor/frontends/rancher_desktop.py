@@ -9,6 +9,7 @@ import os
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..constants import K3S_SOCKET
+from ..fileops import HostFileError
 from .base import Frontend, home_path
 
 if TYPE_CHECKING:
@@ -39,6 +40,13 @@ class RancherDesktop(Frontend):
     needs_sudo: ClassVar[bool] = True
     preflight_checks: ClassVar[tuple[str, ...]] = ("rd.engine",)
     kube_products: ClassVar[tuple[str, ...]] = ("rancher-desktop",)
+    path_check: ClassVar[str | None] = "rd.path"
+    links_check: ClassVar[str | None] = "rd.legacy-links"
+
+    def owns(self, target: str) -> bool:
+        home = self.host.home or "//"
+        return ("rancher-desktop" in target or "Rancher Desktop.app" in target
+                or target.startswith(os.path.join(home, ".rd") + "/"))
 
     def serves_cluster(self, cluster: str) -> tuple[bool, str]:
         return True, "Rancher Desktop's kubelet uses the VM's k3s containerd, the one its nerdctl wrapper builds into"
@@ -246,6 +254,25 @@ class RancherDesktop(Frontend):
         pid = self.host.run([wsl, "--distribution", self.distro(), "--exec", "cat", "/run/wsl-init.pid"])
         return pid.ok, pid
 
+    def engine(self) -> str | None:
+        """The container engine settings.json names (None: unreadable or absent)."""
+        import json
+
+        for p in self.settings_paths():
+            try:
+                data = json.loads(self.host.read_text(p))
+            except (HostFileError, ValueError, RecursionError):
+                continue
+            return settings_engine(data)[0] if isinstance(data, dict) else None
+        return None
+
+    def trouble(self) -> str | None:
+        if self.engine() not in (None, "containerd"):
+            return "rd.engine"  # moby: there is no containerd or buildkitd to answer
+        if not self.running()[0]:
+            return "rd.running"
+        return None
+
     def mounts(self) -> list[str]:
         """The VM's lima.yaml mounts[].location is the truth; the documented defaults otherwise."""
         h = self.host
@@ -275,8 +302,6 @@ def wsl_text(text: str) -> str:
 
 def lima_yaml_mounts(host: "Host", path: str) -> list[str]:
     """mounts[].location of a Lima instance's lima.yaml, ~ expanded; [] when unreadable."""
-    from ..fileops import HostFileError
-
     try:
         text = host.read_text(path)
     except HostFileError:

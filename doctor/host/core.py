@@ -78,6 +78,11 @@ class Frontend:
     def running(self) -> "tuple[bool, Outcome | None]":
         return True, None
 
+    def trouble(self) -> str | None:
+        """The id of this front-end's check that explains why nothing answers inside its VM (its engine, it not
+        running), decided from what it finds now; None when the VM should answer."""
+        return None
+
     # -- what lives inside
     containerd_address: ClassVar[str] = "/run/containerd/containerd.sock"
     buildkit_run_dir: ClassVar[str] = "/run"
@@ -87,6 +92,13 @@ class Frontend:
     preflight_checks: ClassVar[tuple[str, ...]] = ()
     # Tilt's product name(s) for the clusters this front-end runs
     kube_products: ClassVar[tuple[str, ...]] = ()
+    # the check that says whether its nerdctl is where Tilt finds it, and the one about its stale links
+    path_check: ClassVar[str | None] = None
+    links_check: ClassVar[str | None] = None
+
+    def owns(self, target: str) -> bool:
+        """Does a link target point into this front-end's install?"""
+        return False
 
     def serves_cluster(self, cluster: str) -> tuple[bool, str]:
         """Is this Tilt cluster (of one of kube_products) the one whose kubelet sees this front-end's images?

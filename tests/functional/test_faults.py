@@ -396,8 +396,9 @@ def spawn(sb, *args, env=None):
 
 
 def wait_for(path: Path, timeout=20.0) -> None:
+    """Until ``path`` exists with a whole line in it (a pid file is created, then written)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not path.exists():
+    while time.monotonic() < deadline and not (path.exists() and path.read_text().endswith("\n")):
         time.sleep(0.05)
     assert path.exists(), f"{path} never appeared"
 

@@ -94,21 +94,40 @@ def test_rootless_prereqs_name_each_missing_piece_with_a_debian_hint(tmp_path):
     assert "apt-get install -y uidmap" in hints["newuidmap"]
 
 
-def _run(cid: str, status: Status, fixes=(), action="") -> CheckRun:
-    return CheckRun(Check(cid, cid.split(".")[0], cid, lambda h, d: Result.ok("")), Result(status, cid, fixes=list(fixes),
-                                                                                        action=action))
+def _run(cid: str, status: Status, fixes=(), action="", cause=None) -> CheckRun:
+    return CheckRun(Check(cid, cid.split(".")[0], cid, lambda h, d: Result.ok("")),
+                    Result(status, cid, fixes=list(fixes), action=action, cause=cause))
 
 
-def test_next_steps_root_causes_first_and_each_failure_explained_once():
-    runs = [_run("nerdctl.installed", Status.FAIL, action="install nerdctl"),
-            _run("buildkit.host", Status.FAIL), _run("buildkit.worker", Status.ERROR),
+def test_next_steps_follow_each_results_own_cause_root_causes_first():
+    runs = [_run("nerdctl.installed", Status.FAIL, action="install nerdctl", cause="rd.path"),
+            _run("buildkit.host", Status.FAIL, cause="rd.engine"),
+            _run("buildkit.worker", Status.ERROR, cause="buildkit.host"),  # a chain: explained by the root
             _run("rd.engine", Status.FAIL, [Fix("rd.use-containerd", "Switch", [RunStep(["rdctl", "set"])])]),
             _run("rd.path", Status.FAIL, action="fix PATH"), _run("tilt.installed", Status.WARN)]
     steps = next_steps(runs)
     assert [s.check for s in steps] == ["rd.engine", "rd.path"]
-    assert steps[0].fix == "rd.use-containerd" and set(steps[0].explains) == {"buildkit.host", "buildkit.worker"}
+    assert steps[0].fix == "rd.use-containerd" and steps[0].explains == ["buildkit.host", "buildkit.worker"]
     assert steps[1].explains == ["nerdctl.installed"] and steps[1].fix is None
     assert Diagnosis(None, runs).exit_code == 1  # type: ignore[arg-type]
+
+
+def test_no_table_decides_what_explains_what():
+    """The same ids without causes are each their own step: tilt missing is not nerdctl's problem, a missing
+    buildkitd is not a stopped containerd's (SPEC 3)."""
+    runs = [_run("nerdctl.installed", Status.FAIL, action="install nerdctl"),
+            _run("containerd.socket", Status.FAIL, action="start containerd"),
+            _run("buildkit.daemon", Status.FAIL, action="install BuildKit"),
+            _run("tilt.installed", Status.FAIL, action="install Tilt")]
+    assert [s.check for s in next_steps(runs)] == ["nerdctl.installed", "containerd.socket", "buildkit.daemon",
+                                                   "tilt.installed"]
+    assert all(s.explains == [] for s in next_steps(runs))
+    # a cause that is not failing in this run explains nothing; a cycle of causes still gives one step each root
+    runs = [_run("tilt.installed", Status.FAIL, cause="nerdctl.installed"),
+            _run("a.x", Status.FAIL, cause="a.y"), _run("a.y", Status.FAIL, cause="a.x")]
+    steps = next_steps(runs)
+    explained = [s.check for s in steps] + [x for s in steps for x in s.explains]
+    assert sorted(explained) == ["a.x", "a.y", "tilt.installed"]
 
 
 def test_advice_only_fix_is_offered_as_a_text_not_a_command():
