@@ -63,7 +63,13 @@ def rd_remove_legacy_links(system_links: list[str], user_links: list[str]) -> Fi
     return make(RD_REMOVE_LEGACY_LINKS, steps)
 
 
-def colima_configure_containerd_worker(toml_path: str, namespace: str, colima: str, profile: str) -> Fix:
+def colima_configure_containerd_worker(toml_path: str, namespace: str, colima: str, profile: str,
+                                       too_old: str | None = None) -> Fix:
+    if too_old:  # colima before 0.10.2 overwrites the file on every start: an edit would not last
+        return make(COLIMA_CONFIGURE_CONTAINERD_WORKER, [AdviceStep(
+            f"colima {too_old} rewrites {toml_path} on every start, so an edit would not last: upgrade colima to "
+            f"0.10.2 or later (`brew upgrade colima`), then run `nerdctl-doctor fix "
+            f"{COLIMA_CONFIGURE_CONTAINERD_WORKER.id}` again.")])
     return make(COLIMA_CONFIGURE_CONTAINERD_WORKER,
                 [EditStep(toml_path, "buildkitd-containerd-worker", {"namespace": namespace, "address": None}),
                  RunStep([colima, "restart", profile])])

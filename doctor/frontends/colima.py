@@ -33,14 +33,27 @@ class Colima(LimaVM):
                            f"{self.profile()!r} ({want}): images land in another VM")
         return True, f"colima {want} is the VM nerdctl builds in, and its k3s uses that VM's containerd"
 
+    def version(self) -> tuple[int, int, int] | None:
+        """`colima version` (memoised)."""
+        def compute() -> tuple[int, int, int] | None:
+            exe = self.colima()
+            out = self.host.run([exe, "version"]) if exe else None
+            m = re.search(r"colima version v?(\d+)\.(\d+)\.(\d+)", out.stdout) if out is not None and out.ok else None
+            return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+        return self.host.memo(("colima-version",), compute)
+
     def worker_fix(self, namespace: str) -> "tuple[str, dict[str, Any]] | None":
         d = self.profile_dir()
         exe = self.colima()
         if not d or not exe:
             return None
+        v = self.version()
+        # colima 0.10.2 and later read ~/.colima/P/containerd/buildkitd.toml at every start; before, it rewrote it
+        old = ".".join(map(str, v)) if v is not None and v < (0, 10, 2) else None
         return "colima.configure-containerd-worker", {
             "toml_path": os.path.join(d, "containerd", "buildkitd.toml"), "namespace": namespace, "colima": exe,
-            "profile": self.profile()}
+            "profile": self.profile(), "too_old": old}
 
     def colima_home(self) -> str | None:
         return self.host.getenv("COLIMA_HOME") or home_path(self.host, ".colima")

@@ -540,9 +540,31 @@ class Host:
             return SocketProbe(address, address, address, "error", "not a unix socket address")
         return probe(address, logical, self.resolve(logical), self.timeout if timeout is None else timeout)
 
+    def canonical(self, logical: str, hops: int = 40) -> str:
+        """A logical path with every symlink in its directory chain followed the way the diagnosed system follows
+        it (an absolute target is the system's own path, under --root): /var/run/x is /run/x where /var/run links
+        to /run, whether or not x exists."""
+        parts = [p for p in os.path.normpath(logical).split("/") if p]
+        done: list[str] = []
+        while parts:
+            part = parts.pop(0)
+            cur = "/" + "/".join([*done, part])
+            target = self.readlink(cur) if hops > 0 else None
+            if target is None:
+                done.append(part)
+                continue
+            hops -= 1
+            base = [] if os.path.isabs(target) else list(done)
+            parts = [p for p in os.path.normpath("/".join([*base, target])).split("/") if p] + parts
+            done = []
+        return "/" + "/".join(done)
+
     def same_file(self, a: str, b: str) -> bool:
-        """Do two logical paths name the same file (e.g. /var/run/x and /run/x)?"""
+        """Do two logical paths name the same file (e.g. /var/run/x and /run/x)? Their directory chains are
+        resolved under --root first, so that a socket that does not exist (a stopped daemon) compares too."""
         if os.path.normpath(a) == os.path.normpath(b):
+            return True
+        if os.path.isabs(a) and os.path.isabs(b) and self.canonical(a) == self.canonical(b):
             return True
         try:
             sa, sb = os.stat(self.resolve(a)), os.stat(self.resolve(b))

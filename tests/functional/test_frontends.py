@@ -224,6 +224,21 @@ def test_colima_with_the_containerd_runtime(sandbox, stops):
 
 
 @pytest.mark.containerd
+def test_colima_before_0_10_2_gets_the_upgrade_as_advice(sandbox, stops):
+    """Before 0.10.2 colima rewrote ~/.colima/P/containerd/buildkitd.toml at every start: no edit, advice."""
+    pdir, ctd = colima(sandbox, stops)
+    sandbox.env["STANDIN_COLIMA_VERSION"] = "0.8.4"
+    w = by_id(sandbox.doctor_json("--only", "buildkit.worker"))["buildkit.worker"]
+    (fix,) = w["fixes"]
+    assert fix["id"] == "colima.configure-containerd-worker" and [s["kind"] for s in fix["steps"]] == ["advice"]
+    assert "0.10.2" in fix["steps"][0]["text"] and "0.8.4" in fix["steps"][0]["text"]
+    cp = sandbox.doctor("fix", "colima.configure-containerd-worker", "--yes")
+    assert cp.returncode == 0 and "upgrade colima" in cp.stdout
+    assert not (pdir / "containerd" / "buildkitd.toml").exists() or "k8s.io" not in (
+        pdir / "containerd" / "buildkitd.toml").read_text()
+
+
+@pytest.mark.containerd
 def test_colima_other_profile_context_and_docker_runtime(sandbox, stops):
     colima(sandbox, stops)
     sandbox.write(f"{sandbox.home}/.kube/config", kubeconfig("colima-work", "colima-work"))

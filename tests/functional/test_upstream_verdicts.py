@@ -86,6 +86,22 @@ def test_hung_daemon_is_a_timeout_even_when_buildctl_gives_up_first(sb):
 # -------------------------------------------------------------------- sections 2, 3, 5: workers, config, units
 
 
+def test_var_run_is_run_even_while_containerd_is_down(sb):
+    """/var/run -> /run (an absolute link, as on Debian): the address names nerdctl's socket even with no socket
+    there, compared by resolving the directory chain under the diagnosed root, never the doctor's own /var/run."""
+    os.makedirs(sb.root / "var", exist_ok=True)
+    os.makedirs(sb.root / "run", exist_ok=True)
+    os.symlink("/run", sb.root / "var" / "run")
+    sb.write("/etc/buildkit/buildkitd.toml", '[worker.oci]\nenabled = false\n[worker.containerd]\nenabled = true\n'
+                                             'namespace = "k8s.io"\naddress = "/var/run/containerd/containerd.sock"\n')
+    c = checks(sb, "--only", "buildkit.config", "--mode", "rootful")["buildkit.config"]
+    assert c["status"] == "ok", c
+    os.unlink(sb.root / "var" / "run")
+    os.makedirs(sb.root / "var" / "run")  # a real directory: another socket
+    c = checks(sb, "--only", "buildkit.config", "--mode", "rootful")["buildkit.config"]
+    assert c["status"] == "warn" and "/var/run/containerd/containerd.sock" in c["summary"], c
+
+
 def test_var_run_names_the_same_containerd_socket(sb):
     os.makedirs(sb.root / "var", exist_ok=True)
     os.symlink("../run", sb.root / "var" / "run")
