@@ -450,15 +450,32 @@ def vm_daemon(host) -> Result:
     except ValueError:
         flags = {}
     ev["flags"] = flags
-    ns = flags.get("--containerd-worker-namespace", "buildkit")
+    ns = flags.get("--containerd-worker-namespace")
+    source = "--containerd-worker-namespace"
+    if ns is None:  # not on its command line: buildkitd takes it from /etc/buildkit/buildkitd.toml, else `buildkit`
+        toml = host.run_vm(["cat", "/etc/buildkit/buildkitd.toml"], sudo=False)
+        ev["buildkitd_toml"] = toml.to_json()
+        ns, source = "buildkit", "the default (no flag, no /etc/buildkit/buildkitd.toml namespace)"
+        if toml.ok:
+            import tomllib
+
+            try:
+                ctd = (tomllib.loads(toml.stdout).get("worker") or {}).get("containerd") or {}
+                if isinstance(ctd, dict) and isinstance(ctd.get("namespace"), str):
+                    ns, source = ctd["namespace"], "/etc/buildkit/buildkitd.toml"
+            except (ValueError, AttributeError, RecursionError):
+                pass
+    ev["namespace"] = {"value": ns, "source": source}
     if ns != host.namespace:
+        fx = worker_fixes(host)
         return Result.warn(
             f"the VM's buildkitd uses worker namespace {ns!r}: images reach {host.namespace} through the tarball "
             "path and local FROM images are invisible",
-            details="The front-end rewrites /etc/conf.d/buildkitd and /etc/init.d/buildkitd on every start, so only "
-                    "advice can change this: build base images you need into the registry, or pull them by name.",
-            evidence=ev)
-    return Result.ok(f"the VM's buildkitd uses namespace {ns}", evidence=ev)
+            details="The front-end rewrites /etc/conf.d/buildkitd and /etc/init.d/buildkitd on every start; "
+                    + (host.frontend.worker_advice(host.namespace) if fx else "only advice can change this: build "
+                       "base images you need into the registry, or pull them by name."),
+            evidence=ev, fixes=fx)
+    return Result.ok(f"the VM's buildkitd uses namespace {ns} ({source})", evidence=ev)
 
 
 CHECKS = [buildctl, buildkit_host, buildkit_worker, buildkit_config, buildkit_daemon]

@@ -41,13 +41,16 @@ STATUS_ORDER = (Status.OK, Status.WARN, Status.FAIL, Status.SKIP, Status.ERROR)
 class RunStep(Record):
     """Run a program: argv only, never a shell string."""
 
-    __slots__ = ("argv", "env", "privileged")
+    __slots__ = ("argv", "env", "privileged", "confirm")
     kind = "run"
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, privileged: bool = False) -> None:
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, privileged: bool = False,
+                 confirm: str = "") -> None:
         self.argv: tuple[str, ...] = tuple(argv)
         self.env: dict[str, str] = dict(env or {})
         self.privileged = privileged
+        # a question asked on its own before this step runs (a restart): declined, the step becomes advice
+        self.confirm = confirm
 
 
 class EditStep(Record):

@@ -23,6 +23,7 @@ for _spec in SPECS:
 # fix requests that front-ends make (VM protocol's worker_fix): id -> builder taking the request's facts
 BUILDERS: dict[str, Callable[..., Fix]] = {
     frontends.COLIMA_CONFIGURE_CONTAINERD_WORKER.id: frontends.colima_configure_containerd_worker,
+    frontends.RD_BUILDKIT_NAMESPACE.id: frontends.rd_buildkit_namespace,
 }
 
 

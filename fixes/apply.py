@@ -270,7 +270,9 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
 
 
 def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str | None = None,
-              on_event: "OnEvent | None" = None) -> ApplyResult:
+              on_event: "OnEvent | None" = None, confirm: Callable[[str], bool] | None = None) -> ApplyResult:
+    """``confirm(question)``: asked once per question before a run step that wants its own consent (a restart);
+    a step declined there is not run and becomes what is left for the user. None: consent covers every step."""
     emit = on_event or (lambda ev: None)
     res = ApplyResult(fix, applied=False)
     if fix.advice_only:
@@ -282,6 +284,8 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
         if why:
             res.message = f"not started: {why} (nothing was changed)"
             return res
+
+    answers: dict[str, bool] = {}
 
     def stop(i: int, rep: StepReport, message: str) -> ApplyResult:
         res.steps.append(rep)
@@ -295,6 +299,10 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
             if isinstance(step, AdviceStep):
                 rep = StepReport(step, None, step.text)
                 res.remaining.append(step.text)
+            elif isinstance(step, RunStep) and step.confirm and confirm is not None and not answers.setdefault(
+                    step.confirm, confirm(step.confirm)):
+                rep = StepReport(step, None, "not run: you said no")
+                res.remaining.append("run later: " + " ".join(step.argv))
             elif isinstance(step, RunStep):
                 try:
                     argv, env = run_argv(host, step)

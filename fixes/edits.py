@@ -210,3 +210,68 @@ def windows_path_append(old: str | None, params: dict) -> str:
     if any(e.strip('"').rstrip("\\").lower() == d.rstrip("\\").lower() for e in entries):
         return old or ""
     return ";".join([*entries, d])
+
+
+# --------------------------------------------------------------------------- Rancher Desktop provisioning
+
+PROVISION_MARK = "# nerdctl-doctor: rd.buildkit-namespace"
+
+
+def provision_script(namespace: str) -> str:
+    """What runs in Rancher Desktop's VM at every boot, before buildkitd starts: buildkitd reads
+    /etc/buildkit/buildkitd.toml by default, and a flag that is not on its command line (Rancher Desktop passes no
+    --containerd-worker-namespace) takes its value from that file (UPSTREAM.md section 6)."""
+    return (f"#!/bin/sh\n{PROVISION_MARK}\n"
+            f"# BuildKit's containerd worker builds straight into namespace {namespace}\n"
+            "mkdir -p /etc/buildkit\n"
+            "cat > /etc/buildkit/buildkitd.toml <<'NERDCTL_DOCTOR_EOF'\n"
+            f"{PROVISION_MARK}\n[worker.containerd]\n  namespace = \"{namespace}\"\n"
+            "NERDCTL_DOCTOR_EOF\n")
+
+
+@editor("rd-override-provision")
+def rd_override_provision(old: str | None, params: dict) -> str:
+    """Rancher Desktop's Lima override.yaml with our `provision` entry (mode: system): every other key, entry and
+    comment kept byte for byte (ruamel.yaml round-trip); our entry replaced, never doubled."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    yaml = YAML()  # round-trip
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    try:
+        doc = yaml.load(old) if old and old.strip() else None
+    except Exception as exc:  # noqa: BLE001 - ruamel raises many kinds: a file we cannot edit safely
+        raise EditError(f"override.yaml is not YAML that can be edited safely: {str(exc)[:200]}") from None
+    if doc is None:
+        doc = CommentedMap()
+    if not isinstance(doc, dict):
+        raise EditError("override.yaml is not a mapping: it was not changed")
+    prov = doc.get("provision")
+    if prov is None:
+        prov = CommentedSeq()
+        doc["provision"] = prov
+    if not isinstance(prov, list):
+        raise EditError("override.yaml's `provision` is not a list: it was not changed")
+    script = provision_script(str(params["namespace"]))
+    mine = [i for i, e in enumerate(prov) if isinstance(e, dict) and PROVISION_MARK in str(e.get("script", ""))]
+    entry = CommentedMap([("mode", "system"), ("script", LiteralScalarString(script))])
+    if mine:
+        if str(prov[mine[0]].get("script")) == script and prov[mine[0]].get("mode") == "system":
+            return old or ""
+        prov[mine[0]] = entry
+    else:
+        prov.append(entry)
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue()
+
+
+@editor("rd-provision-start")
+def rd_provision_start(old: str | None, params: dict) -> str:
+    """Windows: %LOCALAPPDATA%\\rancher-desktop\\provisioning\\*.start runs inside the distro before containerd and
+    buildkitd start (backend/wsl.ts). The file is ours alone."""
+    return provision_script(str(params["namespace"])).replace("#!/bin/sh\n", "#!/bin/sh\n", 1)

@@ -13,6 +13,9 @@ RD_REMOVE_LEGACY_LINKS = FixSpec("rd.remove-legacy-links", "Remove the stale Ran
                                 ("rd.legacy-links", "nerdctl.installed"), "rd.legacy-links")
 RD_WSL_INTEGRATION = FixSpec("rd.wsl-integration", "Turn on Rancher Desktop's WSL integration for this distro",
                              ("rd.wsl-integration", "nerdctl.installed"), "rd.wsl-integration fail for integration off")
+RD_BUILDKIT_NAMESPACE = FixSpec(
+    "rd.buildkit-namespace", "Make Rancher Desktop's buildkitd build straight into the namespace",
+    ("buildkit.worker", "buildkit.daemon"), "Rancher Desktop's worker namespace is not the target namespace")
 COLIMA_CONFIGURE_CONTAINERD_WORKER = FixSpec(
     "colima.configure-containerd-worker", "Configure colima's buildkitd with the containerd worker for the namespace",
     ("buildkit.worker",), "colima, worker not sharable for the target namespace")
@@ -22,7 +25,7 @@ LIMA_LINK_NERDCTL = FixSpec("lima.link-nerdctl", "Link nerdctl to nerdctl.lima w
                            ("lima.nerdctl", "nerdctl.installed"), "lima.nerdctl fail for an alias")
 
 
-SPECS = (RD_USE_CONTAINERD, RD_ADD_PATH, RD_WSL_INTEGRATION, RD_REMOVE_LEGACY_LINKS, COLIMA_CONFIGURE_CONTAINERD_WORKER, COLIMA_USE_CONTAINERD, LIMA_LINK_NERDCTL,)
+SPECS = (RD_USE_CONTAINERD, RD_ADD_PATH, RD_WSL_INTEGRATION, RD_BUILDKIT_NAMESPACE, RD_REMOVE_LEGACY_LINKS, COLIMA_CONFIGURE_CONTAINERD_WORKER, COLIMA_USE_CONTAINERD, LIMA_LINK_NERDCTL,)
 
 def rd_use_containerd(rdctl: str, running: bool) -> Fix:
     verb = "set" if running else "start"
@@ -50,6 +53,30 @@ def rd_wsl_integration(distro: str) -> Fix:
         f"Rancher Desktop > Preferences > WSL > Integrations: check `{distro}`, then Apply (rdctl has no setting "
         "for a distro's integration). Rancher Desktop then links /mnt/wsl/rancher-desktop/bin/nerdctl into this "
         "distro; open a new shell in it.")])
+
+
+GC_NOTE = ("BuildKit's garbage collection (Rancher Desktop runs buildkitd with --containerd-worker-gc) then works in "
+           "{ns} too: it removes only BuildKit's own build cache, by deleting its own leases; it never deletes image "
+           "records, so images the kubelet pulled and images your builds exported keep their content. After pruning it "
+           "asks containerd to collect what nothing references any more (no image, lease or container). One thing "
+           "does change: a build tagged with the name of an image already in {ns} replaces that image record.")
+
+
+def rd_buildkit_namespace(path: str, namespace: str, rdctl: str | None, windows: bool) -> Fix:
+    """A provisioning script that writes /etc/buildkit/buildkitd.toml at every boot of Rancher Desktop's VM (its
+    /etc does not survive an upgrade of the VM image, and /etc/conf.d/buildkitd is rewritten at every start), then
+    Rancher Desktop's restart, asked for on its own."""
+    editor = "rd-provision-start" if windows else "rd-override-provision"
+    steps: list[EditStep | RunStep | AdviceStep] = [
+        EditStep(path, editor, {"namespace": namespace}),
+        AdviceStep(GC_NOTE.format(ns=namespace))]
+    restart = "Restart Rancher Desktop now, so that its buildkitd starts with the new namespace?"
+    if rdctl:
+        steps += [RunStep([rdctl, "shutdown"], confirm=restart), RunStep([rdctl, "start"], confirm=restart)]
+    else:
+        steps.append(AdviceStep("Restart Rancher Desktop (File > Quit, then start it): the change takes effect at its "
+                                "next start."))
+    return make(RD_BUILDKIT_NAMESPACE, steps, f"Make Rancher Desktop's buildkitd build straight into {namespace}")
 
 
 def rd_remove_legacy_links(system_links: list[str], user_links: list[str]) -> Fix:

@@ -116,7 +116,9 @@ def run(argv: Sequence[str]) -> int:
             log.write(f"    (exit {ev.report.exit_code})\n")
         log.flush()
 
-    res = apply_fix(host, fix, all_checks, offering.check.id, on_event)
+    # asked on a terminal without --yes: a step that wants its own consent (a restart) is asked for again
+    res = apply_fix(host, fix, all_checks, offering.check.id, on_event,
+                    confirm=None if args.yes else (lambda q: ask(q)))
     if args.json:
         dump_json(fix_document(host, fix, res.applied, res.steps, res.recheck, res.exit_code), out)
         return res.exit_code

@@ -51,11 +51,28 @@ class RancherDesktop(Frontend):
     def serves_cluster(self, cluster: str) -> tuple[bool, str]:
         return True, "Rancher Desktop's kubelet uses the VM's k3s containerd, the one its nerdctl wrapper builds into"
 
+    def worker_fix(self, namespace: str) -> "tuple[str, dict[str, Any]] | None":
+        """A provisioning script that makes buildkitd read `namespace` from /etc/buildkit/buildkitd.toml at every
+        boot: in the Lima override.yaml (macOS, Linux) or a Windows provisioning `.start` file."""
+        h = self.host
+        if h.windows:
+            local = h.getenv("LOCALAPPDATA")
+            if not local:
+                return None
+            path = h.join(local, "rancher-desktop", "provisioning", "nerdctl-doctor-buildkit-namespace.start")
+        else:
+            lh = self.lima_home()
+            if not lh:
+                return None
+            path = os.path.join(lh, "_config", "override.yaml")
+        return "rd.buildkit-namespace", {"path": path, "namespace": namespace, "rdctl": self.rdctl(),
+                                         "windows": h.windows}
+
     def worker_advice(self, namespace: str) -> str:
         return (f"Rancher Desktop starts buildkitd without a namespace flag (worker namespace `buildkit`) and rewrites "
-                "/etc/conf.d/buildkitd on every start, so it cannot be fixed for good: builds still reach "
-                f"{namespace} through the tarball path; to use a locally built image in FROM, push it to a registry "
-                "or refer to it by digest.")
+                "/etc/conf.d/buildkitd on every start, but buildkitd also reads /etc/buildkit/buildkitd.toml: a "
+                "provisioning script can write it at every boot (`nerdctl-doctor fix rd.buildkit-namespace`), and "
+                f"then builds land in {namespace} directly and local images resolve in FROM.")
 
     def __init__(self, host: "Host") -> None:
         super().__init__(host)

@@ -322,3 +322,94 @@ def test_build_loads_the_image_into_kind_k3d_and_minikube(sandbox, cli, context,
     assert sb.doctor("build", "--no-preflight", "--load", "none", "--ref", "app:1", str(sb.base / "ctx"),
                      env=env).returncode == 0
     assert len(sb.calls(cli)) == none
+
+
+OVERRIDE = """# my Rancher Desktop overrides -- keep them!
+cpus: 6   # the laptop has 8
+provision:
+# a user's own script
+- mode: user
+  script: |
+    #!/bin/sh
+    echo hello from the user's provisioning
+env:
+  HTTP_PROXY: http://proxy.example:3128
+"""
+
+
+@pytest.mark.containerd
+def test_rd_buildkit_namespace_makes_builds_land_in_k8s_io_directly_and_lasts(sandbox, stops):
+    """rd.buildkit-namespace (issue 19): a provisioning entry in Rancher Desktop's Lima override.yaml writes
+    /etc/buildkit/buildkitd.toml at every boot; after the restart the VM's buildkitd (which reads that file the way
+    the real one does: a flag not on its command line takes the file's value) has a k8s.io worker, nerdctl writes
+    the image straight into containerd, and undo removes exactly what was added."""
+    vm, ctd = rancher_desktop(sandbox, stops)
+    sandbox._procs[-1].terminate()  # boot the VM the way Rancher Desktop does instead: provisioning, then buildkitd
+    sandbox._procs[-1].wait()
+    (vm / "run/buildkit/buildkitd.sock").unlink(missing_ok=True)
+    override = sandbox.home / ".local/share/rancher-desktop/lima/_config/override.yaml"
+    override.parent.mkdir(parents=True)
+    override.write_text(OVERRIDE)
+    rdctl = sandbox.home / ".rd/bin/rdctl"
+    import subprocess
+
+    def boot():
+        subprocess.run([str(rdctl), "start"], env=sandbox.env, check=True, capture_output=True, timeout=60)
+        os.chmod(vm / "run/buildkit", 0o700)
+
+    boot()
+    r = by_id(sandbox.doctor_json())
+    w = r["buildkit.worker"]
+    assert w["status"] == "warn" and "containerd.namespace 'buildkit'" in w["summary"]
+    (fix,) = w["fixes"]
+    assert fix["id"] == "rd.buildkit-namespace"
+    assert [s["kind"] for s in fix["steps"]] == ["edit", "advice", "run", "run"]
+    assert "never deletes image records" in fix["steps"][1]["text"]  # what BuildKit's GC may remove in k8s.io
+    assert fix["steps"][2]["argv"] == [str(rdctl), "shutdown"] and fix["steps"][3]["argv"] == [str(rdctl), "start"]
+    assert r["buildkit.daemon"]["fixes"][0]["id"] == "rd.buildkit-namespace"
+    cp = sandbox.doctor("fix", "rd.buildkit-namespace", "--yes", spawn=True)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    os.chmod(vm / "run/buildkit", 0o700)
+    text = override.read_text()
+    assert text.startswith(OVERRIDE.split("env:")[0].rstrip("\n"))  # the user's keys, entries and comments kept
+    assert "# a user's own script" in text and "HTTP_PROXY: http://proxy.example:3128" in text
+    import yaml
+
+    prov = yaml.safe_load(text)["provision"]
+    assert [p["mode"] for p in prov] == ["user", "system"] and 'namespace = "k8s.io"' in prov[1]["script"]
+    assert (vm / "etc/buildkit/buildkitd.toml").read_text().count('namespace = "k8s.io"') == 1
+    assert ["shutdown"] in sandbox.calls("rdctl") and ["start"] in sandbox.calls("rdctl")
+    r = by_id(sandbox.doctor_json())
+    assert r["buildkit.worker"]["status"] == "ok", r["buildkit.worker"]["summary"]
+    assert r["buildkit.daemon"]["status"] == "ok" and "/etc/buildkit/buildkitd.toml" in r["buildkit.daemon"]["summary"]
+    # it lasts: an upgrade of the VM image loses /etc; the next start writes the file again
+    (vm / "etc/buildkit/buildkitd.toml").unlink()
+    subprocess.run([str(rdctl), "shutdown"], env=sandbox.env, check=True, capture_output=True, timeout=60)
+    boot()
+    assert by_id(sandbox.doctor_json())["buildkit.worker"]["status"] == "ok"
+    # the build backend's image lands in k8s.io directly: no export and load
+    ctx = sandbox.home / "app"  # inside the VM's mounts
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM alpine\n")
+    cp = sandbox.doctor("build", "--ref", "app:tilt-1", str(ctx), env={"XDG_CACHE_HOME": str(sandbox.base / "c")})
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert sandbox.calls("nerdctl-build-output")[-1] == ["direct"]
+    # idempotent, then undone exactly
+    again = sandbox.doctor("fix", "rd.buildkit-namespace", "--yes")
+    assert again.returncode == 2  # not offered any more: the worker is sharable
+    cp = sandbox.doctor("fix", "--undo", "--yes")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert override.read_text() == OVERRIDE
+
+
+def test_rd_buildkit_namespace_edit_is_idempotent_and_creates_the_file():
+    from nerdctl_doctor.fixes.edits import EDITORS
+
+    ed = EDITORS["rd-override-provision"]
+    first = ed(None, {"namespace": "k8s.io"})
+    assert ed(first, {"namespace": "k8s.io"}) == first
+    other = ed(first, {"namespace": "dev"})
+    assert other.count("nerdctl-doctor: rd.buildkit-namespace\n") == 2 and 'namespace = "dev"' in other  # replaced
+    import yaml
+
+    assert len(yaml.safe_load(other)["provision"]) == 1

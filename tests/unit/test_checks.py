@@ -183,3 +183,21 @@ def test_registry_reads_entry_points_and_bounds_a_hanging_import(tmp_path, monke
     broken = next(c for c in checks if c.id == "plugin.slow")
     assert "did not finish importing" in broken.func(None, {}).summary
     sys.modules.pop("slowplug", None)
+
+
+def test_a_step_that_wants_its_own_consent_is_asked_once_and_declined_becomes_what_is_left(tmp_path):
+    from nerdctl_doctor.fixes.apply import apply_fix
+
+    h = host_over(tmp_path, env={"PATH": "/usr/bin:/bin"})
+    marker = tmp_path / "restarted"
+    q = "Restart now?"
+    fix = Fix("x.restart", "Restart", [RunStep(["sh", "-c", f"echo 1 >> {marker}"], confirm=q),
+                                       RunStep(["sh", "-c", f"echo 2 >> {marker}"], confirm=q)])
+    asked = []
+    res = apply_fix(h, fix, confirm=lambda question: asked.append(question) or False)
+    assert asked == [q] and not marker.exists() and res.applied
+    assert res.remaining == [f"run later: sh -c echo 1 >> {marker}", f"run later: sh -c echo 2 >> {marker}"]
+    res = apply_fix(h, fix, confirm=lambda question: True)
+    assert marker.read_text() == "1\n2\n"
+    res = apply_fix(h, fix)  # --yes, the TUI: consent to the fix covers every step
+    assert marker.read_text() == "1\n2\n1\n2\n"
