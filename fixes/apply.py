@@ -287,6 +287,11 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
 
     answers: dict[str, bool] = {}
 
+    def ask_once(question: str) -> bool:
+        if question not in answers:
+            answers[question] = bool(confirm(question)) if confirm is not None else True
+        return answers[question]
+
     def stop(i: int, rep: StepReport, message: str) -> ApplyResult:
         res.steps.append(rep)
         emit(StepDone(i, rep))
@@ -299,8 +304,7 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
             if isinstance(step, AdviceStep):
                 rep = StepReport(step, None, step.text)
                 res.remaining.append(step.text)
-            elif isinstance(step, RunStep) and step.confirm and confirm is not None and not answers.setdefault(
-                    step.confirm, confirm(step.confirm)):
+            elif isinstance(step, RunStep) and step.confirm and confirm is not None and not ask_once(step.confirm):
                 rep = StepReport(step, None, "not run: you said no")
                 res.remaining.append("run later: " + " ".join(step.argv))
             elif isinstance(step, RunStep):
