@@ -55,7 +55,7 @@ def main() -> int:
         # the fix's effect: buildkitd reads namespace k8s.io from /etc/buildkit/buildkitd.toml after a restart
         sb._procs[-1].terminate()
         sb._procs[-1].wait()
-        os.unlink(vm / "run/buildkit/buildkitd.sock")
+        (vm / "run/buildkit/buildkitd.sock").unlink(missing_ok=True)
         (vm / "etc/buildkit").mkdir(parents=True, exist_ok=True)
         (vm / "etc/buildkit/buildkitd.toml").write_text('[worker.containerd]\n  namespace = "k8s.io"\n')
         sb.start_buildkitd("--containerd-worker=true", "--containerd-worker-addr=/run/k3s/containerd/containerd.sock",
