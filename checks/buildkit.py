@@ -23,7 +23,7 @@ from ..buildkit.probe import (LABEL, dead_host_message, nerdctl_no_host_message,
 from ..buildkit.units import (OCI_RUNTIMES, buildkitd_installed, config_path, daemons, expected_rootless_flags,
                               oci_enabled, overriding_flags, parse_flags, service_units, system_unit, unit_file, unit_runs_oci, worker_flags)
 from ..fileops import HostFileError
-from ..host.sockets import unix_path
+from ..paths import unix_path
 from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr, probes_vm
 

@@ -7,7 +7,7 @@ from .records import Record
 
 from .constants import NERDCTL_DEFAULTS
 from .fileops import HostFileError
-from .host.sockets import unix_path
+from .paths import unix_path
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 

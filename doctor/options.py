@@ -12,7 +12,7 @@ from .exitcodes import UsageError
 
 if TYPE_CHECKING:
     from typing import Mapping, Sequence
-    from .host import Host
+    from .host.core import Host
     from .model import Check
 
 
@@ -70,7 +70,7 @@ def make_host(args: argparse.Namespace, env: Mapping[str, str] | None = None,
               flags: Mapping[str, str | None] | None = None) -> "Host":
     """The Host the shared options describe. Only a --root that does not exist is a usage error."""
     from .frontends import decide
-    from .host import Host
+    from .host.core import Host
 
     environ = dict(os.environ if env is None else env)
     root = args.root or environ.get("NERDCTL_DOCTOR_ROOT") or "/"

@@ -441,7 +441,7 @@ class Sandbox:
     def host(self, **kw):
         """An in-process Host over this sandbox (for unit tests of checks)."""
         from nerdctl_doctor.frontends import decide
-        from nerdctl_doctor.host import Host
+        from nerdctl_doctor.host.core import Host
 
         kw.setdefault("decide", decide)
         kw.setdefault("root", str(self.root))

@@ -8,7 +8,7 @@ import re
 import sys
 
 from ..model import Check, CheckRun, Result, Status
-from ..host.core import drive_path
+from ..paths import drive_path
 from .argv import dockerfile_for
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)

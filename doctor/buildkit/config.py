@@ -6,7 +6,7 @@ import re
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..constants import DEFAULT_CONTAINERD
-from ..host.sockets import unix_path
+from ..paths import unix_path
 
 if TYPE_CHECKING:
     from typing import Any

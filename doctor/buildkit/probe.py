@@ -9,7 +9,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy
 
 from ..facts import (buildkit_candidates as candidates, containerd_server, nerdctl_config, nerdctl_version,
                      physical_address)
-from ..host.sockets import unix_path
+from ..paths import unix_path
 
 if TYPE_CHECKING:
     from typing import Any

@@ -11,16 +11,15 @@ import sys
 import threading
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
-from . import procs
 from .. import osapi
 from ..constants import DEFAULT_NAMESPACE, MODES, READ_LIMIT
 from ..fileops import HostFileError, read_bounded
-from .sockets import unix_path
-from .procs import Outcome
-from .sockets import SocketProbe
+from ..paths import drive_path, unix_path
 
 if TYPE_CHECKING:
     from typing import Any, Callable, ClassVar, Mapping, Sequence
+    from .procs import Outcome
+    from .sockets import SocketProbe
 
     Decide = Callable[["Host"], "tuple[str, Frontend]"]
 
@@ -479,6 +478,8 @@ class Host:
             input: bytes | str | None = None, cwd: str | None = None, where: str = "local") -> Outcome:
         """Run a program without a shell, bounded by ``timeout`` (default --timeout). Never raises for the
         program's sake."""
+        from . import procs  # subprocess and threads: not on the paths that run no program (--list-checks)
+        from .procs import Outcome
         argv = [str(a) for a in argv]
         if not argv:
             return Outcome(argv, "error", detail="empty command")
@@ -499,6 +500,7 @@ class Host:
     def run_vm(self, argv: Sequence[str], *, sudo: bool | None = None, timeout: float | None = None) -> Outcome:
         """Run ``argv`` where nerdctl's containerd lives: inside the front-end's VM in vm mode (with sudo exactly
         where its own nerdctl uses it), else here. A VM that is not running is said, not probed."""
+        from .procs import Outcome
         if not self.vm:
             return self.run(argv, timeout=timeout)
         fe = self.frontend
@@ -517,6 +519,8 @@ class Host:
                       env: Mapping[str, str] | None = None, inherit_terminal: bool = False) -> Outcome:
         """Run a program with its stdout and stderr merged, each line handed to ``on_line`` as it comes (fix
         steps, loaders). ``inherit_terminal``: it keeps the doctor's terminal (sudo asking for a password)."""
+        from . import procs
+        from .procs import Outcome
         argv = [str(a) for a in argv]
         given = "/" in argv[0] or (self.windows and "\\" in argv[0])
         exe = self.which(argv[0]) if not given else (argv[0] if self.is_executable(argv[0]) else None)
@@ -533,7 +537,7 @@ class Host:
 
     # ------------------------------------------------------------------ sockets
     def probe_socket(self, address: str, timeout: float | None = None) -> SocketProbe:
-        from .sockets import probe
+        from .sockets import SocketProbe, probe
 
         logical = unix_path(address)
         if logical is None:
@@ -660,11 +664,6 @@ class Host:
         return {"platform": self.platform, "wsl": self.wsl_distro(), "distro": self.distro_label(), "mode": self.mode,
                 "frontend": self.frontend.name, "namespace": self.namespace, "root": self.root,
                 "user": self.user}
-
-
-def drive_path(s: str) -> bool:
-    """`C:\\...` or `C:/...`: a Windows drive path."""
-    return len(s) >= 3 and s[1] == ":" and s[2] in "\\/" and s[0].isalpha()
 
 
 def plain(host: Host) -> "tuple[str, Frontend]":

@@ -8,20 +8,10 @@ import stat
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..fileops import kind_of
+from ..paths import unix_path  # noqa: F401 - the Host's
 
 if TYPE_CHECKING:
     from typing import Any
-
-
-def unix_path(address: str) -> str | None:
-    """The filesystem path of a unix socket address (``unix:///p``, ``unix:/p`` or a bare path), else None."""
-    if address.startswith("unix://"):
-        return address[len("unix://"):]
-    if address.startswith("unix:"):
-        return address[len("unix:"):]
-    if "://" in address:
-        return None
-    return address
 
 
 class SocketProbe:

@@ -112,7 +112,7 @@ def test_kubeconfig_loading_never_raises(text):
     import tempfile
 
     from nerdctl_doctor.checks.kube import load_kubeconfig
-    from nerdctl_doctor.host import Host
+    from nerdctl_doctor.host.core import Host
 
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "config")

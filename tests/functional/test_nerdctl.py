@@ -112,7 +112,7 @@ def test_nerdctl_toml_parsing_never_raises(data):
     import tempfile
 
     from nerdctl_doctor.facts import nerdctl_config
-    from nerdctl_doctor.host import Host
+    from nerdctl_doctor.host.core import Host
 
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "n.toml"), "wb") as fh:

@@ -8,7 +8,7 @@ import pytest
 
 from nerdctl_doctor.diagnosis import Diagnosis, next_steps, offered
 from nerdctl_doctor.frontends import decide
-from nerdctl_doctor.host import Host
+from nerdctl_doctor.host.core import Host
 from nerdctl_doctor.model import AdviceStep, Check, CheckRun, Fix, Result, RunStep, Status
 from nerdctl_doctor.registry import load_checks
 

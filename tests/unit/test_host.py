@@ -6,7 +6,7 @@ import time
 import pytest
 
 from nerdctl_doctor.fileops import HostFileError
-from nerdctl_doctor.host import Host
+from nerdctl_doctor.host.core import Host
 
 
 def test_resolve_joins_system_paths_and_keeps_user_paths(sandbox):

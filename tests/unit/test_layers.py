@@ -13,7 +13,7 @@ PACKAGES = {"doctor": "nerdctl_doctor", "checks": "nerdctl_doctor.checks", "fixe
 
 # The layers, from the bottom. A module belongs to the first entry that names it or a package above it.
 LAYERS: list[tuple[str, ...]] = [
-    ("nerdctl_doctor.constants", "nerdctl_doctor.exitcodes", "nerdctl_doctor.records"),
+    ("nerdctl_doctor.constants", "nerdctl_doctor.exitcodes", "nerdctl_doctor.records", "nerdctl_doctor.paths"),
     ("nerdctl_doctor.osapi",),                              # the doctor's own OS services
     ("nerdctl_doctor.fileops",),                            # bounded read, atomic write, backup
     ("nerdctl_doctor.fixes.rootwrite",),                    # the sudo side of a privileged edit
