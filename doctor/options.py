@@ -34,6 +34,16 @@ def _timeout(s: str) -> float:
     return min(v, 3600.0)  # a probe is never worth more than an hour; keeps deadlines representable
 
 
+def help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's RawDescriptionHelpFormatter told the width, which it would otherwise ask shutil for on every
+    add_argument (shutil pulls in bz2 and lzma: a third of an interpreter start on every command)."""
+    try:
+        columns = int(os.environ.get("COLUMNS") or os.get_terminal_size(2).columns)
+    except (OSError, ValueError):
+        columns = 80
+    return argparse.RawDescriptionHelpFormatter(prog, width=max(columns - 2, 20))
+
+
 class _Names(argparse.Action):
     """--only/--skip: repeatable, and comma-separated lists too."""
 

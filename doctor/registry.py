@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import threading
 import types
 from .records import Record
 
@@ -101,6 +100,8 @@ def _load(ep: EntryPoint, timeout: float) -> list[Any]:
             box["error"] = exc
         except SystemExit as exc:  # a plugin calling sys.exit() at import is broken, not the end of the run
             box["error"] = RuntimeError(f"sys.exit({exc.code}) at import")
+
+    import threading  # plugins only: the built-in checks load without a thread
 
     t = threading.Thread(target=work, name=f"load:{ep.name}", daemon=True)
     t.start()

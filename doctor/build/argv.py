@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..options import EXIT_CODES_HELP, add_common
+from ..options import EXIT_CODES_HELP, add_common, help_formatter
 
 EPILOG = """examples:
   EXPECTED_REF=app:dev nerdctl-doctor build .                 what Tilt runs (it sets EXPECTED_REF)
@@ -20,7 +20,7 @@ def parser() -> argparse.ArgumentParser:
         description="Build an image for Tilt with nerdctl: diagnose first (instead of `exit status 127` or `no "
                     "buildkit host is available`), build, verify the image is in the namespace, and load it into "
                     "kind, k3d or minikube.",
-        epilog=EPILOG + EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + EXIT_CODES_HELP, formatter_class=help_formatter)
     p.add_argument("context", metavar="CONTEXT", help="the build context directory")
     p.add_argument("--ref", help="image reference to build (default $EXPECTED_REF, which Tilt sets)")
     p.add_argument("--build-arg", action="append", default=[], metavar="K=V", help="a build argument (repeatable)")

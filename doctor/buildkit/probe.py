@@ -3,7 +3,6 @@ them (`buildctl --addr=H debug workers`), all at once, memoised per address; the
 answers; the workers read exactly as nerdctl reads them before every build, and its "sharable" test."""
 from __future__ import annotations
 
-import json
 import threading
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
@@ -150,8 +149,10 @@ def read_workers(host, address: str) -> tuple[list[dict] | None, dict]:
         if not out.ok:
             return None, ev
         try:
+            import json  # only once a daemon answered
+
             data = json.loads(out.stdout)
-        except json.JSONDecodeError as exc:
+        except ValueError as exc:  # not JSON, integers past Python's digit limit
             ev["parse_error"] = f"not JSON: {exc}"
             return None, ev
         if not isinstance(data, list) or not all(isinstance(w, dict) for w in data):

@@ -6,7 +6,7 @@ import os
 import sys
 
 from ..constants import VERSION
-from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
+from ..options import EXIT_CODES_HELP, add_common, help_formatter, make_host, selected_checks
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
         prog="nerdctl-doctor",
         description="Find and fix what stands between Tilt, `nerdctl build`, BuildKit, containerd and your "
                     "Kubernetes cluster.",
-        epilog=EXAMPLES + EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EXAMPLES + EXIT_CODES_HELP, formatter_class=help_formatter)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON document (schema nerdctl-doctor/1); "
                                                          "never prompts")

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from ..exitcodes import ExitCode, UsageError
-from ..options import EXIT_CODES_HELP, add_common, make_host, selected_checks
+from ..options import EXIT_CODES_HELP, add_common, help_formatter, make_host, selected_checks
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nerdctl-doctor fix",
                                 description="Diagnose, then apply a fix the diagnosis offers, with consent: edits "
                                             "are atomic, backed up beside the file and undoable.",
-                                epilog=EPILOG + EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                epilog=EPILOG + EXIT_CODES_HELP, formatter_class=help_formatter)
     p.add_argument("fix_id", nargs="?", metavar="FIX_ID", help="the fix to apply, as the diagnosis names it")
     p.add_argument("--yes", "-y", action="store_true", help="consent without asking (needed off a terminal)")
     p.add_argument("--dry-run", action="store_true", help="print every step (diffs included), change nothing")

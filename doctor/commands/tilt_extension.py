@@ -9,6 +9,7 @@ import json
 import os
 import sys
 
+from ..options import help_formatter
 from ..exitcodes import ExitCode, UsageError
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -58,7 +59,7 @@ def run(argv: Sequence[str]) -> int:
                                 description="Print a directory usable as a Tilt extension repo, whose "
                                             "nerdctl_doctor/Tiltfile defines nerdctl_build() running this "
                                             "installation by absolute path.",
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                epilog=EPILOG, formatter_class=help_formatter)
     p.parse_args(argv)
     d = extension_dir()
     text = render_tiltfile([interpreter(), "-m", "nerdctl_doctor", "build"])
