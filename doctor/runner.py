@@ -11,7 +11,6 @@ import os
 import queue
 import threading
 import time
-import traceback
 
 from .events import CheckFinished, CheckStarted, RunFinished
 from .model import Check, CheckRun, Result
@@ -71,7 +70,11 @@ def run_checks(checks: Sequence[Check], host: "Host", timeout: float | None = No
         try:
             result = c.run(host, deps)
         except Exception as exc:  # a crash is an error for this check alone
-            tb = traceback.format_exc(limit=6) if os.environ.get("NERDCTL_DOCTOR_DEBUG") == "1" else ""
+            tb = ""
+            if os.environ.get("NERDCTL_DOCTOR_DEBUG") == "1":
+                import traceback  # 15 ms of imports: only when asked for
+
+                tb = traceback.format_exc(limit=6)
             result = Result.error(f"the check crashed: {type(exc).__name__}: {str(exc)[:300]}", details=tb)
         events.put(("done", c, result, int((time.monotonic() - t0) * 1000)))
 

@@ -11,7 +11,7 @@ from .base import LimaVM, home_path
 if TYPE_CHECKING:
     from typing import Any, ClassVar
     from ..host import Host
-    from ..host.procs import Outcome
+    from ..host.outcome import Outcome
 
 
 class Colima(LimaVM):

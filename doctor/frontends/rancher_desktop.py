@@ -15,7 +15,7 @@ from .base import Frontend, home_path
 if TYPE_CHECKING:
     from typing import Any, ClassVar
     from ..host import Host
-    from ..host.procs import Outcome
+    from ..host.outcome import Outcome
 
 RESOURCES = {
     "linux": "/opt/rancher-desktop/resources/resources/linux/bin",

@@ -6,7 +6,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 if TYPE_CHECKING:
     from .core import Host, ProcInfo
-    from .procs import Outcome
+    from .outcome import Outcome
     from .sockets import SocketProbe
 
 __all__ = ["Host", "Outcome", "ProcInfo", "SocketProbe"]

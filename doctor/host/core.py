@@ -18,7 +18,7 @@ from ..paths import drive_path, unix_path
 
 if TYPE_CHECKING:
     from typing import Any, Callable, ClassVar, Mapping, Sequence
-    from .procs import Outcome
+    from .outcome import Outcome
     from .sockets import SocketProbe
 
     Decide = Callable[["Host"], "tuple[str, Frontend]"]
@@ -478,8 +478,7 @@ class Host:
             input: bytes | str | None = None, cwd: str | None = None, where: str = "local") -> Outcome:
         """Run a program without a shell, bounded by ``timeout`` (default --timeout). Never raises for the
         program's sake."""
-        from . import procs  # subprocess and threads: not on the paths that run no program (--list-checks)
-        from .procs import Outcome
+        from .outcome import Outcome
         argv = [str(a) for a in argv]
         if not argv:
             return Outcome(argv, "error", detail="empty command")
@@ -492,6 +491,7 @@ class Host:
             return Outcome(argv, "not-executable" if state != "missing" else "not-found", where=where, detail=state)
         if self.windows:
             exe = self.resolve(exe)  # a Windows program of the diagnosed system (under --root when diagnosed from elsewhere)
+        from . import procs  # subprocess and threads: only once there is a program to run
         full_env = dict(self.env)
         full_env.update(env or {})
         data = input.encode() if isinstance(input, str) else input
@@ -500,7 +500,7 @@ class Host:
     def run_vm(self, argv: Sequence[str], *, sudo: bool | None = None, timeout: float | None = None) -> Outcome:
         """Run ``argv`` where nerdctl's containerd lives: inside the front-end's VM in vm mode (with sudo exactly
         where its own nerdctl uses it), else here. A VM that is not running is said, not probed."""
-        from .procs import Outcome
+        from .outcome import Outcome
         if not self.vm:
             return self.run(argv, timeout=timeout)
         fe = self.frontend
@@ -520,7 +520,7 @@ class Host:
         """Run a program with its stdout and stderr merged, each line handed to ``on_line`` as it comes (fix
         steps, loaders). ``inherit_terminal``: it keeps the doctor's terminal (sudo asking for a password)."""
         from . import procs
-        from .procs import Outcome
+        from .outcome import Outcome
         argv = [str(a) for a in argv]
         given = "/" in argv[0] or (self.windows and "\\" in argv[0])
         exe = self.which(argv[0]) if not given else (argv[0] if self.is_executable(argv[0]) else None)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 import stat
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
@@ -40,6 +39,10 @@ def probe(address: str, logical: str, resolved: str, timeout: float) -> SocketPr
         return SocketProbe(address, logical, resolved, "error", exc.strerror or str(exc))
     if not stat.S_ISSOCK(st.st_mode):
         return SocketProbe(address, logical, resolved, "not-a-socket", kind_of(st.st_mode))
+    import socket  # only once there is a socket to connect to (the module costs about an interpreter start)
+
+    if not hasattr(socket, "AF_UNIX"):
+        return SocketProbe(address, logical, resolved, "error", "unix sockets cannot be reached from here")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.setblocking(False)  # a unix connect never waits: it is queued, refused, or the backlog is full (EAGAIN)
     try:
