@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 
 from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config)
 from ..fixes import buildkit as fixes
@@ -277,6 +276,8 @@ def install_containerd_worker_fix(host) -> Fix | None:
 
 
 def configure_fix(host) -> Fix:
+    import shlex
+
     path, _ = config_path(host)
     addr = containerd_target(host).address["value"]
     addr_path = unix_path(addr) or addr
@@ -440,6 +441,8 @@ def _answering_daemon(deps, host) -> str | None:
 
 
 def vm_daemon(host) -> Result:
+    import shlex
+
     out = host.run_vm(["cat", "/etc/conf.d/buildkitd"], sudo=False)
     ev: dict[str, Any] = {"where": f"inside {host.frontend.label}", "conf": out.to_json()}
     if not out.ok:

@@ -2,7 +2,6 @@
 the containerd runtime."""
 from __future__ import annotations
 
-import json
 
 from ..fixes import frontends as fixes
 from ..frontends.colima import Colima
@@ -32,6 +31,8 @@ def installed(host: Host, deps: Deps) -> Result:
 
 @check("colima.running", title="colima runs with the containerd runtime", requires=("colima.installed",))
 def running(host: Host, deps: Deps) -> Result:
+    import json
+
     fe = colima(host)
     ok, out = fe.running()
     ev: dict[str, Any] = {"profile": fe.profile(), "command": out.to_json() if out else None}

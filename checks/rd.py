@@ -1,7 +1,6 @@
 """Rancher Desktop: installation, running app, engine, PATH and stale links (UPSTREAM.md section 6)."""
 from __future__ import annotations
 
-import json
 import os
 
 from ..fixes import frontends as fixes
@@ -74,6 +73,8 @@ def running(host: Host, deps: Deps) -> Result:
 
 
 def read_settings(host) -> tuple[dict | None, dict]:
+    import json
+
     found = find_install(host)
     path = found.get("settings")
     ev: dict[str, Any] = {"settings": path}
@@ -99,6 +100,8 @@ def engine_of(data: dict) -> tuple[str | None, str]:
 def locked_engine(host) -> tuple[str | None, str | None]:
     """(the profile file, or on Windows the registry key, that locks the engine, its engine) from a locked
     deployment profile."""
+    import json
+
     if host.windows:
         found = rd(host).locked_registry()
         return found if found else (None, None)
@@ -347,6 +350,8 @@ def wsl_conf_append_windows_path(host) -> bool | None:
 
 @check("rd.wsl-integration", title="Rancher Desktop's WSL integration for this distro", requires=("rd.installed",))
 def wsl_integration(host: Host, deps: Deps) -> Result:
+    import json
+
     distro = host.wsl_distro()
     if distro is None:
         return Result.skip("not inside a WSL distro")

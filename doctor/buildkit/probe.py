@@ -3,7 +3,6 @@ them (`buildctl --addr=H debug workers`), all at once, memoised per address; the
 answers; the workers read exactly as nerdctl reads them before every build, and its "sharable" test."""
 from __future__ import annotations
 
-import threading
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..facts import (buildkit_candidates as candidates, containerd_server, nerdctl_config, nerdctl_version,
@@ -104,6 +103,8 @@ def probe_all(host) -> list[dict]:
             results[i] = ping(host, cands[i]["address"])
         except Exception as exc:  # noqa: BLE001
             results[i] = {"outcome": "error", "detail": f"{type(exc).__name__}: {exc}"}
+
+    import threading
 
     threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(cands))]
     for t in threads:

@@ -4,7 +4,6 @@ whether it enables the OCI worker, and the flags that override its config file."
 from __future__ import annotations
 
 import os
-import shlex
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..facts import nerdctl_config
@@ -90,6 +89,8 @@ def daemons(host) -> list[dict] | None:
 
 
 def _read_unit(host, path: str, scope: str) -> dict | None:
+    import shlex
+
     try:
         text = host.read_text(path, limit=256 << 10)
     except HostFileError:

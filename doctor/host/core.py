@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .. import osapi
@@ -152,9 +151,12 @@ class Host:
         # and PATHEXT, and settings live in the registry (or, diagnosing from elsewhere, NERDCTL_DOCTOR_REGISTRY)
         self.windows = self.platform == "windows"
         self._env_ci = {k.upper(): v for k, v in self.env.items()} if self.windows else None
+        import threading  # the memo's locks (checks run concurrently)
+
         self._memo: dict[Any, Any] = {}
-        self._memo_locks: dict[Any, threading.Lock] = {}
+        self._memo_locks: dict[Any, Any] = {}
         self._memo_guard = threading.Lock()
+        self._new_lock = threading.Lock
         self._prefixes = self._as_given_prefixes()
         # every path this Host looked at, when recording (the build backend's preflight cache validates on them)
         self.touched: set[str] | None = None
@@ -649,7 +651,7 @@ class Host:
         with self._memo_guard:
             if key in self._memo:
                 return self._memo[key]
-            lock = self._memo_locks.setdefault(key, threading.Lock())
+            lock = self._memo_locks.setdefault(key, self._new_lock())
         with lock:
             with self._memo_guard:
                 if key in self._memo:
