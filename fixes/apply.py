@@ -120,35 +120,67 @@ def journal_ready(host) -> str | None:
 
 def journal_path(host) -> str | None:
     d = state_dir(host)
-    return os.path.join(d, "last-fix.json") if d else None
+    return os.path.join(d, "journal.json") if d else None
 
 
-def write_journal(host, fix: Fix, edits: list[dict]) -> None:
-    p = journal_path(host)
-    if not p or not edits:
-        return
-    doc = {"fix": fix.id, "time": datetime.datetime.now().isoformat(timespec="seconds"), "root": str(host.root),
-           "edits": edits}
-    atomic_write(p, (json.dumps(doc, indent=2) + "\n").encode())
+class Journal:
+    """Every applied fix's edits, newest last (undo takes the latest first). An edit is recorded, complete and
+    synced, after its backup exists and before the file is replaced, so a fix killed at any point can be undone;
+    when the record cannot be written, nothing is changed."""
+
+    def __init__(self, host, fix: Fix) -> None:
+        self.path = journal_path(host)
+        self.record = {"fix": fix.id, "time": datetime.datetime.now().isoformat(timespec="seconds"),
+                       "root": str(host.root), "edits": []}
+        self.fixes = read_fixes(host)
+
+    def add(self, edit: dict) -> None:
+        self.record["edits"].append(edit)
+        try:
+            self._write(self.fixes + [self.record])
+        except OSError:
+            self.record["edits"].pop()
+            raise
+
+    def _write(self, fixes: list[dict]) -> None:
+        if self.path:
+            atomic_write(self.path, (json.dumps({"fixes": fixes}, indent=2) + "\n").encode(), mode=0o600)
 
 
-def read_journal(host) -> dict | None:
-    """The last fix's journal; None when there is none. Raises EditError when it is not a valid journal."""
+def read_fixes(host) -> list[dict]:
+    """The journal's applied fixes, oldest first; [] when there is none. Raises EditError when it is not a valid
+    journal."""
     p = journal_path(host)
     if not p or not os.path.lexists(p):
-        return None
+        return []
     try:
         doc = json.loads(read_bounded(p, p, 1 << 20))
     except HostFileError as exc:
         raise EditError(f"the undo journal cannot be read: {exc}") from None
     except (ValueError, RecursionError):
         raise EditError(f"the undo journal {p} is not valid JSON; nothing was restored") from None
-    ok = isinstance(doc, dict) and isinstance(doc.get("edits"), list) and all(
-        isinstance(e, dict) and isinstance(e.get("resolved"), str) and isinstance(e.get("path"), str)
-        and (e.get("backup") is None or isinstance(e.get("backup"), str)) for e in doc["edits"])
+    fixes = doc.get("fixes") if isinstance(doc, dict) else None
+    ok = isinstance(fixes, list) and all(
+        isinstance(f, dict) and isinstance(f.get("edits"), list) and all(
+            isinstance(e, dict) and isinstance(e.get("resolved"), str) and isinstance(e.get("path"), str)
+            and "\0" not in e["resolved"] and (e.get("backup") is None or isinstance(e.get("backup"), str))
+            for e in f["edits"]) for f in fixes)
     if not ok:
         raise EditError(f"the undo journal {p} is not one nerdctl-doctor wrote; nothing was restored")
-    return doc
+    return fixes
+
+
+def read_journal(host) -> dict | None:
+    """The latest applied fix that edited something (what `fix --undo` restores), or None."""
+    fixes = [f for f in read_fixes(host) if f["edits"]]
+    return fixes[-1] if fixes else None
+
+
+def drop_latest(host) -> None:
+    fixes = [f for f in read_fixes(host) if f["edits"]]
+    p = journal_path(host)
+    if p:
+        atomic_write(p, (json.dumps({"fixes": fixes[:-1]}, indent=2) + "\n").encode(), mode=0o600)
 
 
 # --------------------------------------------------------------------------- steps
@@ -183,7 +215,7 @@ def write_registry(host, key: str, name: str, kind: str, data: str | None) -> No
     atomic_write(path, (json.dumps(doc, indent=2) + "\n").encode(), like=path if raw is not None else None)
 
 
-def apply_registry_edit(host, step: EditStep, key: str, name: str, edits: list[dict]) -> StepReport:
+def apply_registry_edit(host, step: EditStep, key: str, name: str, edits: "Journal") -> StepReport:
     """Windows Path in the registry: the value's type (REG_EXPAND_SZ) and every other entry kept, journaled with
     its old value for `fix --undo` (never `setx`, which truncates at 1024 characters)."""
     cur = host.registry(key, name)
@@ -192,20 +224,19 @@ def apply_registry_edit(host, step: EditStep, key: str, name: str, edits: list[d
     if new == old:
         return StepReport(step, 0, f"{step.path}: already as wanted, unchanged")
     kind = cur[0] if cur is not None else "REG_EXPAND_SZ"
-    edits.append({"path": step.path, "resolved": step.path, "backup": None, "written_sha256": sha256(new.encode()),
-                  "registry": {"key": key, "name": name, "old": list(cur) if cur is not None else None,
-                               "written": [kind, new]}})
+    edits.add({"path": step.path, "resolved": step.path, "backup": None, "written_sha256": sha256(new.encode()),
+               "registry": {"key": key, "name": name, "old": list(cur) if cur is not None else None,
+                            "written": [kind, new]}})
     try:
         write_registry(host, key, name, kind, new)
     except OSError as exc:
-        edits.pop()
         raise StepError(f"cannot write {step.path}: {exc}") from None
     old_lines = None if old is None else "\n".join(old.split(";")) + "\n"
     return StepReport(step, 0, unified(step.path, old_lines, "\n".join(new.split(";")) + "\n") +
                       f"({kind} kept; `nerdctl-doctor fix --undo` restores the old value)\n", changed=True)
 
 
-def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
+def apply_edit(host, step: EditStep, edits: "Journal") -> StepReport:
     reg = registry_value_path(step.path)
     if reg is not None:
         return apply_registry_edit(host, step, reg[0], reg[1], edits)
@@ -234,16 +265,57 @@ def apply_edit(host, step: EditStep, edits: list[dict]) -> StepReport:
                 os.unlink(backup)
             continue
         data = new.encode()
-        atomic_write(resolved, data, like=resolved if old_bytes is not None else None)
-        edits.append({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
-                      "backup_sha256": sha256(old_bytes)})
+        try:  # the journal first: an edit that cannot be undone is not made
+            edits.add({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
+                       "backup_sha256": sha256(old_bytes)})
+        except OSError as exc:
+            if backup:
+                os.unlink(backup)
+            raise StepError(f"the undo journal cannot be written ({exc.strerror or exc}); {step.path} was not "
+                            "changed") from None
+        try:
+            write_over(resolved, data, st)
+        except OSError as exc:
+            raise StepError(f"cannot write {step.path}: {why(exc)}; it was not changed") from None
         diff = unified(step.path, old, new)
         return StepReport(step, 0, diff + (f"backup: {backup}\n" if backup else f"created {resolved}\n"), changed=True)
     raise StepError(f"{step.path} kept changing while it was being edited; nothing was written")
 
 
+def why(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left on the file system"
+    if exc.errno == errno.EFBIG:
+        return "the file size limit (RLIMIT_FSIZE) is smaller than the file"
+    return exc.strerror or str(exc)
+
+
+def write_over(path: str, data: bytes, st: os.stat_result | None) -> None:
+    """Replace a file's content: atomically (temp file, fsync, rename) with its mode and owner; in place when
+    renaming would break something (a hard-linked file, whose other names must see the change; a file another user
+    owns, which a rename by us would make ours)."""
+    in_place = st is not None and (st.st_nlink > 1 or (osapi.effective_uid() not in (0, None)
+                                                        and st.st_uid != osapi.effective_uid()))
+    if not in_place:
+        atomic_write(path, data, like=path if st is not None else None)
+        return
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        os.ftruncate(fd, 0)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old: str | None, new: str,
-              edits: list[dict]) -> StepReport:
+              edits: "Journal") -> StepReport:
     """A privileged edit by a non-root user: the new content goes through sudo to fixes/rootwrite.py, which checks
     the file is still the one consented to, backs it up and writes it atomically as root."""
     from .rootwrite import command
@@ -263,8 +335,8 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
     if not out.ok:
         raise StepError(f"sudo could not write {step.path}: {out.describe()}")
     backup = next((ln[len("backup: "):] for ln in lines if ln.startswith("backup: ")), None)
-    edits.append({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
-                  "backup_sha256": sha256(old_bytes), "privileged": True})
+    edits.add({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
+               "backup_sha256": sha256(old_bytes), "privileged": True})
     return StepReport(step, 0, unified(step.path, old, new) + (f"backup: {backup}\n" if backup else
                                                                  f"created {resolved}\n"), changed=True)
 
@@ -278,9 +350,14 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
     if fix.advice_only:
         res.message = "this fix is advice: only you can act on it"
         return res
-    edits: list[dict] = []
+    edits: Journal | None = None
     if any(isinstance(s, EditStep) for s in fix.steps):
         why = journal_ready(host)
+        if why is None:
+            try:
+                edits = Journal(host, fix)
+            except EditError as exc:
+                why = str(exc)
         if why:
             res.message = f"not started: {why} (nothing was changed)"
             return res
@@ -319,6 +396,7 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
                 if code != 0:
                     return stop(i, rep, f"step {i + 1} failed: {out.describe()}")
             elif isinstance(step, EditStep):
+                assert edits is not None  # made above whenever the fix has an edit step
                 try:
                     rep = apply_edit(host, step, edits)
                 except (StepError, EditError, OSError) as exc:
@@ -331,8 +409,7 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
             emit(StepDone(i, rep))
         res.applied = True
     finally:
-        if edits:
-            write_journal(host, fix, edits)
+        pass  # every edit was journaled before it was made
     if all_checks is not None:
         res.recheck = recheck(host, fix, all_checks, offering, emit)
         res.resolved = problem_gone(fix, res.recheck, offering)
@@ -389,8 +466,9 @@ def problem_gone(fix: Fix, runs: Sequence[CheckRun], offering: str | None) -> bo
 # --------------------------------------------------------------------------- undo
 
 
-def undo(host, force: bool = False) -> tuple[bool, list[str]]:
-    """Restore the files the last applied fix edited: content, mode and owner. (ok, messages)."""
+def undo(host, force: bool = False, dry_run: bool = False) -> tuple[bool, list[str]]:
+    """Restore the files the latest applied fix edited: content, mode and owner. (ok, messages). ``dry_run``:
+    say what would be restored, change nothing."""
     doc = read_journal(host)
     if doc is None:
         return False, ["no applied fix to undo"]
@@ -403,8 +481,11 @@ def undo(host, force: bool = False) -> tuple[bool, list[str]]:
                 problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
             continue
         cur = _raw(e["resolved"])
-        if sha256(cur) != e.get("written_sha256") and not force:
-            problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
+        if sha256(cur) != e.get("written_sha256"):
+            if not force:
+                problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
+            elif cur is not None and not dry_run:  # --force keeps a copy of the later edit it overwrites
+                e["later_copy"] = make_backup(e["resolved"], cur, os.stat(e["resolved"]))
         if e.get("backup"):
             b = _raw(e["backup"])
             if b is None:
@@ -413,7 +494,12 @@ def undo(host, force: bool = False) -> tuple[bool, list[str]]:
                 problems.append(f"backup {e['backup']} changed since it was made; not restored")
     if problems:
         return False, problems
-    msgs: list[str] = []
+    if dry_run:
+        return True, [f"would restore {e['path']}" + (f" from {e['backup']}" if e.get("backup") else
+                                                      " (remove it: the fix created it)" if not e.get("registry")
+                                                      else " to its value before the fix") for e in doc["edits"]]
+    msgs: list[str] = [f"kept the later edit of {e['path']} as {e['later_copy']}" for e in doc["edits"]
+                       if e.get("later_copy")]
     for e in reversed(doc["edits"]):
         if isinstance(e.get("registry"), dict):
             r = e["registry"]
@@ -448,7 +534,5 @@ def undo(host, force: bool = False) -> tuple[bool, list[str]]:
             if os.path.lexists(p):
                 os.unlink(p)
             msgs.append(f"removed {e['path']}, which the fix had created")
-    jp = journal_path(host)
-    if jp:
-        os.replace(jp, jp + ".undone")
+    drop_latest(host)
     return True, msgs

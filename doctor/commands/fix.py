@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..constants import SCHEMA
 from ..exitcodes import ExitCode, UsageError
 from ..options import EXIT_CODES_HELP, add_common, help_formatter, make_host, selected_checks
 
@@ -139,32 +140,46 @@ def run(argv: Sequence[str]) -> int:
 
 
 def undo(host: Any, args: argparse.Namespace) -> int:
+    """`fix --undo`: the latest applied fix's edits restored (asked for on a terminal, --yes off one);
+    `--dry-run` says what would be restored; `--json` prints {"schema", "undo": {...}, "exit_code"}."""
     from ..fixes.apply import read_journal, undo as restore
     from ..fixes.edits import EditError
+
+    out = sys.stdout
+
+    def done(code: int, fix: str | None, restored: bool, messages: list[str]) -> int:
+        if args.json:
+            from ..documents import dump_json
+
+            dump_json({"schema": SCHEMA, "undo": {"fix": fix, "restored": restored, "dry_run": bool(args.dry_run),
+                                                  "messages": messages}, "exit_code": int(code)}, out)
+        else:
+            for m in messages:
+                print(("" if code == 0 else "nerdctl-doctor: ") + m, file=out if code == 0 else sys.stderr)
+        return code
 
     try:
         doc = read_journal(host)
     except EditError as exc:
-        print(f"nerdctl-doctor: {exc}", file=sys.stderr)
-        return ExitCode.PROBLEMS
+        return done(ExitCode.PROBLEMS, None, False, [str(exc)])
     if doc is None:
-        print("nerdctl-doctor: there is no applied fix to undo", file=sys.stderr)
-        return ExitCode.USAGE
+        return done(ExitCode.USAGE, None, False, ["there is no applied fix to undo"])
     plan = [f"restore {e['path']} to its value before the fix" if e.get("registry") else
             f"restore {e['path']} from {e['backup']}" if e.get("backup") else
             f"remove {e['path']} (created by the fix)" for e in doc["edits"]]
+    if args.dry_run:
+        ok, msgs = restore(host, force=args.force, dry_run=True)
+        return done(ExitCode.OK if ok else ExitCode.PROBLEMS, doc.get("fix"), False,
+                    msgs + ["(dry run: nothing was changed)"])
     if not args.yes:
-        if not interactive():
-            print("nerdctl-doctor: refusing to undo without consent: run again with --yes", file=sys.stderr)
-            return ExitCode.USAGE
-        print(f"Undo {doc.get('fix')} ({doc.get('time')}):\n  " + "\n  ".join(plan))
+        if args.json or not interactive():
+            return done(ExitCode.USAGE, doc.get("fix"), False,
+                        ["refusing to undo without consent: run again with --yes"])
+        print(f"Undo {doc.get('fix')} ({doc.get('time')}):\n  " + "\n  ".join(plan), file=sys.stderr)
         if not ask("Restore?"):
-            return ExitCode.USAGE
+            return done(ExitCode.USAGE, doc.get("fix"), False, ["not restored; nothing was changed"])
     try:
         ok, msgs = restore(host, force=args.force)
     except (EditError, OSError) as exc:
-        print(f"nerdctl-doctor: undo failed: {exc}", file=sys.stderr)
-        return ExitCode.PROBLEMS
-    for m in msgs:
-        print(("" if ok else "nerdctl-doctor: ") + m, file=sys.stdout if ok else sys.stderr)
-    return ExitCode.OK if ok else ExitCode.PROBLEMS
+        return done(ExitCode.PROBLEMS, doc.get("fix"), False, [f"undo failed: {exc}"])
+    return done(ExitCode.OK if ok else ExitCode.PROBLEMS, doc.get("fix"), ok, msgs)

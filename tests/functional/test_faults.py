@@ -155,7 +155,7 @@ def test_fix_apply_never_writes_through_a_hostile_file(oci_rootful, kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_undo_with_the_journal_in_every_kind(sandbox, kind):
-    plant(sandbox, f"{sandbox.home}/.local/state/nerdctl-doctor/last-fix.json", kind, "json")
+    plant(sandbox, f"{sandbox.home}/.local/state/nerdctl-doctor/journal.json", kind, "json")
     cp = sandbox.doctor("fix", "--undo", "--yes", timeout=60)
     assert cp.returncode in (1, 2), (cp.returncode, cp.stderr)
     assert "Traceback" not in cp.stdout + cp.stderr
@@ -164,8 +164,8 @@ def test_undo_with_the_journal_in_every_kind(sandbox, kind):
 
 
 def test_undo_refuses_a_journal_not_of_its_making(sandbox):
-    sandbox.write(f"{sandbox.home}/.local/state/nerdctl-doctor/last-fix.json",
-                  json.dumps({"edits": [{"path": "/etc/passwd"}]}))
+    sandbox.write(f"{sandbox.home}/.local/state/nerdctl-doctor/journal.json",
+                  json.dumps({"fixes": [{"edits": [{"path": "/etc/passwd"}]}]}))
     cp = sandbox.doctor("fix", "--undo", "--yes")
     assert cp.returncode == 1 and "not one nerdctl-doctor wrote" in cp.stderr
 

@@ -2,11 +2,12 @@
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
 
-from harness import validate
+from harness import doctor_argv, validate
 from harness import BUILDKITD
 
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
@@ -233,3 +234,103 @@ def test_on_a_terminal_it_shows_the_steps_and_asks(oci_host):
     code, screen = _on_a_terminal(oci_host, ["fix", "buildkit.configure-containerd-worker", "--mode", "rootful"], "y")
     assert code == 0, screen
     assert "the problem is gone" in screen
+
+
+# ------------------------------------------------------------------ nothing of the user's is lost (issue 22)
+
+
+def journal(sb):
+    p = sb.home / ".local/state/nerdctl-doctor/journal.json"
+    return json.loads(p.read_text())["fixes"] if p.exists() else []
+
+
+def test_a_fix_killed_after_its_edit_can_be_undone(oci_host):
+    """The journal entry is complete and synced before the file is replaced: SIGKILL during the next step (the
+    restart) leaves an edit that `fix --undo` restores."""
+    sb = oci_host
+    sb.script("systemctl", "sleep 30\n")  # the restart step hangs: the doctor is killed there
+    p = subprocess.Popen([*doctor_argv(), "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
+                         env=sb.env, cwd=str(sb.base), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and 'namespace = "k8s.io"' not in sb.path(TOML).read_text():
+        time.sleep(0.05)
+    os.killpg(p.pid, signal.SIGKILL)
+    p.communicate(timeout=10)
+    assert 'namespace = "k8s.io"' in sb.path(TOML).read_text()
+    assert [f["fix"] for f in journal(sb)] == ["buildkit.configure-containerd-worker"]
+    cp = sb.doctor("fix", "--undo", "--yes")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert sb.path(TOML).read_text() == BUILDKITD
+
+
+def test_a_file_larger_than_the_file_size_limit_is_left_as_it_was(oci_host):
+    """Under RLIMIT_FSIZE smaller than the file the backup cannot be complete: nothing changes, no short backup."""
+    sb = oci_host
+    big = BUILDKITD + "".join(f"# padding line {i:06d} ........................................\n"
+                              for i in range(3000))
+    sb.write(TOML, big)
+    limit = len(big.encode()) // 2
+
+    def limited():
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of the signal's death
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    cp = subprocess.run([*doctor_argv(), "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
+                        env=sb.env, cwd=str(sb.base), capture_output=True, text=True, preexec_fn=limited, timeout=60)
+    assert cp.returncode == 1 and "Traceback" not in cp.stderr, cp.stdout + cp.stderr
+    assert "size limit" in cp.stdout + cp.stderr or "File too large" in cp.stdout + cp.stderr
+    assert sb.path(TOML).read_text() == big
+    assert not [f for f in os.listdir(sb.path("/etc/buildkit")) if f.endswith((".bak", ".tmp"))]
+    assert journal(sb) == [] or all(f["edits"] == [] for f in journal(sb))
+
+
+def test_a_hard_linked_file_is_edited_in_place(oci_host):
+    sb = oci_host
+    other = sb.root / "etc" / "buildkitd-team.toml"
+    os.link(sb.path(TOML), other)
+    cp = sb.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert 'namespace = "k8s.io"' in other.read_text()  # every name sees the new content
+    assert os.stat(other).st_ino == os.stat(sb.path(TOML)).st_ino
+
+
+def test_every_fix_is_journaled_and_undone_latest_first_and_dry_run_changes_nothing(oci_host):
+    sb = oci_host
+    cp = sb.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    after_first = sb.path(TOML).read_text()
+    # the user puts the OCI worker back; a second fix must not take the first one's undo away
+    second_before = BUILDKITD + "# put back by hand\n"
+    sb.write(TOML, second_before)
+    assert sb.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful").returncode == 0
+    j = journal(sb)
+    assert [f["fix"] for f in j] == ["buildkit.configure-containerd-worker"] * 2
+    assert sb.doctor("fix", "--undo", "--yes").returncode == 0
+    assert sb.path(TOML).read_text() == second_before and len(journal(sb)) == 1  # latest first
+    sb.write(TOML, after_first)  # as the first fix left it
+    j = journal(sb)
+    before = tree_bytes(sb)
+    cp = sb.doctor("fix", "--undo", "--dry-run", "--yes")
+    assert cp.returncode == 0 and "dry run" in cp.stdout and tree_bytes(sb) == before
+    assert journal(sb) == j
+    cp = sb.doctor("fix", "--undo", "--yes", "--json")
+    doc = json.loads(cp.stdout)
+    assert cp.returncode == 0 and doc["undo"]["restored"] is True and doc["exit_code"] == 0, cp.stdout
+    assert sb.path(TOML).read_text() == BUILDKITD and after_first != BUILDKITD
+    cp = sb.doctor("fix", "--undo", "--yes", "--json")
+    assert cp.returncode == 2 and json.loads(cp.stdout)["undo"]["messages"] == ["there is no applied fix to undo"]
+
+
+def test_undo_force_keeps_a_copy_of_the_later_edit(oci_host):
+    sb = oci_host
+    assert sb.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful").returncode == 0
+    sb.path(TOML).write_text(sb.path(TOML).read_text() + "# my later edit\n")
+    cp = sb.doctor("fix", "--undo", "--yes", "--force")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert sb.path(TOML).read_text() == BUILDKITD
+    kept = [f for f in os.listdir(sb.path("/etc/buildkit")) if f.endswith(".bak")
+            and "# my later edit" in (sb.path("/etc/buildkit") / f).read_text()]
+    assert kept and "kept the later edit" in cp.stdout
