@@ -300,7 +300,12 @@ def legacy_links(host: Host, deps: Deps) -> Result:
     for d in dirs:
         for name in RD_TOOLS:
             p = os.path.join(d, name)
-            st = host.lstat(p)
+            # /usr/local/bin is the diagnosed system's, even when this machine's own is on PATH
+            phys = host.resolve_system(p) if d == "/usr/local/bin" else host.resolve(p)
+            try:
+                st = os.lstat(phys)
+            except (OSError, ValueError):
+                st = None
             if st is None:
                 continue
             import stat as _stat
@@ -308,14 +313,13 @@ def legacy_links(host: Host, deps: Deps) -> Result:
             if not _stat.S_ISLNK(st.st_mode):
                 continue  # never regular files
             try:
-                target = os.readlink(host.resolve(p))
+                target = os.readlink(phys)
             except OSError:
                 continue
-            dangling = not os.path.exists(host.resolve(p)) and not host.exists(target if os.path.isabs(target) else
-                                                                                   os.path.join(d, target))
+            dangling = not os.path.exists(phys) and not host.exists(target if os.path.isabs(target) else
+                                                                    os.path.join(d, target))
             if dangling or is_rd_target(host, target):
-                stale.append({"path": p, "target": target, "dangling": dangling,
-                              "resolved": host.resolve(p)})
+                stale.append({"path": p, "target": target, "dangling": dangling, "resolved": phys})
     ev = {"links": stale, "looked_in": dirs}
     if not stale:
         return Result.ok("no stale Rancher Desktop links in " + " or ".join(dirs), evidence=ev)

@@ -240,7 +240,11 @@ def apply_edit(host, step: EditStep, edits: "Journal") -> StepReport:
     reg = registry_value_path(step.path)
     if reg is not None:
         return apply_registry_edit(host, step, reg[0], reg[1], edits)
-    resolved = os.path.realpath(host.resolve(step.path))  # a symlinked file is edited where it points
+    physical = host.resolve(step.path)
+    resolved = os.path.realpath(physical)  # a symlinked file is edited where it points
+    if not host.is_user_path(step.path) and not host.contained(physical):
+        raise StepError(f"{step.path} resolves to {resolved}, outside the diagnosed root {host.root}: refused (a "
+                        "link in a mounted system must not edit this machine's files)")
     for _attempt in range(3):
         old_bytes = _raw(resolved)
         try:

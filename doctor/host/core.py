@@ -350,6 +350,19 @@ class Host:
             self.touched.add(r)
         return r
 
+    def resolve_system(self, logical: str) -> str:
+        """A system path of the diagnosed system, under --root even when the same path is on this PATH (where
+        resolve() would take it as given, the live machine's)."""
+        return os.path.join(self.root, logical.lstrip("/")) if self.rooted else logical
+
+    def contained(self, physical: str) -> bool:
+        """Is a path (links followed) inside the diagnosed root? Always, when the root is `/`."""
+        if not self.rooted:
+            return True
+        real = os.path.realpath(physical)
+        base = os.path.realpath(self.root)
+        return real == base or real.startswith(base.rstrip("/") + "/")
+
     def show(self, logical: str) -> str:
         r = self.resolve(logical)
         return logical if r == logical else f"{logical} (at {r})"

@@ -334,3 +334,32 @@ def test_undo_force_keeps_a_copy_of_the_later_edit(oci_host):
     kept = [f for f in os.listdir(sb.path("/etc/buildkit")) if f.endswith(".bak")
             and "# my later edit" in (sb.path("/etc/buildkit") / f).read_text()]
     assert kept and "kept the later edit" in cp.stdout
+
+
+def test_under_a_root_a_link_out_of_it_is_refused_and_this_machines_bin_is_never_touched(oci_host, tmp_path):
+    """A mounted image whose buildkitd.toml is an absolute link (to /etc/...): the fix refuses, because followed
+    on this machine the link names this machine's file; nothing outside the root changes."""
+    sb = oci_host
+    outside = tmp_path / "hosts-own.toml"
+    outside.write_text(BUILDKITD)
+    os.unlink(sb.path(TOML))
+    os.symlink(outside, sb.path(TOML))
+    cp = sb.doctor("fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful")
+    assert cp.returncode == 1 and "outside the diagnosed root" in cp.stdout + cp.stderr, cp.stdout + cp.stderr
+    assert outside.read_text() == BUILDKITD
+
+
+def test_legacy_links_under_a_root_are_the_roots_even_with_this_machines_bin_on_path(sandbox):
+    """/usr/local/bin on PATH is this machine's: the diagnosed system's /usr/local/bin is <root>/usr/local/bin, and
+    that is where the stale link is found and what the fix would remove."""
+    sandbox.symlink("/usr/local/bin/kubectl", "/opt/rancher-desktop/resources/resources/linux/bin/kubectl")
+    sandbox.write(f"{sandbox.home}/.config/rancher-desktop/settings.json", '{"containerEngine": {"name": "containerd"}}')
+    (sandbox.home / ".rd" / "bin").mkdir(parents=True)
+    doc = sandbox.doctor_json("--only", "rd.legacy-links", "--mode", "rootful",
+                              env={"PATH": f"{sandbox.bin}:/usr/local/bin"})
+    r = {c["id"]: c for c in doc["checks"]}["rd.legacy-links"]
+    assert r["status"] == "warn", r
+    (link,) = r["evidence"]["links"]
+    assert link["resolved"] == str(sandbox.root / "usr/local/bin/kubectl")
+    argv = r["fixes"][0]["steps"][0]["argv"]
+    assert argv[1] == str(sandbox.root / "usr/local/bin/kubectl") and "/usr/local/bin/kubectl" not in argv[1:2]
