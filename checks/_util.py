@@ -1,19 +1,14 @@
 """Small helpers shared by the built-in checks."""
 from __future__ import annotations
 
-import re
 
 from ..model import Result
-
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
+from ..paths import version_of
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """The first dotted version in ``text``: 'nerdctl version 1.7.6' -> (1, 7, 6)."""
-    m = _VERSION.search(text or "")
-    if not m:
-        return None
-    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    return version_of(text)
 
 
 def read_version(out, tool: str, ev: dict):

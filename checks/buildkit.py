@@ -325,7 +325,7 @@ def buildkit_config(host: Host, deps: Deps) -> Result:
     except RecursionError:
         return Result.fail(f"{path} is nested too deeply: buildkitd refuses to start", evidence=ev,
                            action=f"rewrite {path} (see buildkit.config's fix)")
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer past Python's digit limit
         line, col = line_col(exc)
         ev.update(line=line, column=col, error=str(exc))
         where = f" at line {line}, column {col}" if line else ""

@@ -7,7 +7,7 @@ from .records import Record
 
 from .constants import NERDCTL_DEFAULTS
 from .fileops import HostFileError
-from .paths import unix_path
+from .paths import unix_path, version_of
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
@@ -35,13 +35,11 @@ def nerdctl_version(host: Host) -> tuple[int, int, int] | None:
     """The installed nerdctl's version (`nerdctl --version`, through the front-end's wrapper), memoised."""
 
     def compute() -> tuple[int, int, int] | None:
-        import re
 
         if not host.which("nerdctl"):
             return None
         out = host.run(["nerdctl", "--version"])
-        m = re.search(r"(\d+)\.(\d+)\.(\d+)", out.stdout) if out.ok else None
-        return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+        return version_of(out.stdout) if out.ok else None
 
     return host.memo(("nerdctl-version",), compute)
 
@@ -97,7 +95,7 @@ def nerdctl_config(host: Host) -> NerdctlConfig:
                     cfg.toml = tomllib.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError as exc:
                     cfg.error_kind, cfg.error = "malformed", f"not UTF-8: {exc}"
-                except tomllib.TOMLDecodeError as exc:
+                except ValueError as exc:  # TOMLDecodeError, or an integer past Python's digit limit
                     cfg.error_kind, cfg.error = "malformed", str(exc)
                 except RecursionError:
                     cfg.error_kind, cfg.error = "malformed", "nested too deeply"

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 def kubeconfig_files(host: Host) -> list[str]:
     env = host.getenv("KUBECONFIG")
     if env:
-        return [p for p in env.split(";" if host.windows else os.pathsep) if p]
+        # each file once (kubectl reads a repeated one once too), and at most 16 of them: bounded work
+        return list(dict.fromkeys(p for p in env.split(";" if host.windows else os.pathsep) if p))[:16]
     return [host.join(host.home, ".kube", "config")] if host.home else []
 
 
@@ -36,6 +37,8 @@ def load_kubeconfig(host: Host) -> tuple[dict | None, list[str], str]:
             data = yaml.safe_load(text)
         except RecursionError:
             return None, read, f"{p} is nested too deeply to be a kubeconfig"
+        except ValueError:  # an integer past Python's digit limit
+            return None, read, f"{p} holds a number too large to be a kubeconfig's"
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -48,7 +51,8 @@ def load_kubeconfig(host: Host) -> tuple[dict | None, list[str], str]:
         if not merged["current-context"] and isinstance(data.get("current-context"), str):
             merged["current-context"] = data["current-context"]
         for kind, key in (("contexts", "context"), ("clusters", "cluster")):
-            for item in data.get(kind) or []:
+            items = data.get(kind)
+            for item in items if isinstance(items, list) else []:  # a field of the wrong type is no entry
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
                     value = item.get(key)
                     entry = dict(value) if isinstance(value, dict) else {}

@@ -14,6 +14,7 @@ import sys
 import types
 from .records import Record
 
+from .fileops import HostFileError, read_bounded
 from .model import Check, Result
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -49,10 +50,10 @@ def entry_points(group: str = GROUP) -> list[EntryPoint]:
         for n in sorted(names):
             if not n.endswith((".dist-info", ".egg-info")):
                 continue
-            try:
-                with open(os.path.join(base or ".", n, "entry_points.txt"), encoding="utf-8") as fh:
-                    text = fh.read(1 << 20)
-            except OSError:
+            try:  # bounded: never a FIFO, a device or a huge file; bytes that are not UTF-8 do not stop the run
+                text = read_bounded(os.path.join(base or ".", n, "entry_points.txt"), limit=1 << 20).decode(
+                    "utf-8", "replace")
+            except HostFileError:
                 continue
             section = None
             for line in text.splitlines():

@@ -153,12 +153,15 @@ def read_workers(host, address: str) -> tuple[list[dict] | None, dict]:
             import json  # only once a daemon answered
 
             data = json.loads(out.stdout)
-        except ValueError as exc:  # not JSON, integers past Python's digit limit
-            ev["parse_error"] = f"not JSON: {exc}"
+        except (ValueError, RecursionError) as exc:  # not JSON, an integer past the digit limit, nested too deeply
+            ev["parse_error"] = f"not JSON: {str(exc)[:200] or type(exc).__name__}"
             return None, ev
         if not isinstance(data, list) or not all(isinstance(w, dict) for w in data):
             ev["parse_error"] = "not a JSON array of worker records"
             return None, ev
+        for w in data:  # labels are strings in BuildKit's records: anything else is shown as text, never trusted
+            if isinstance(w.get("labels"), dict):
+                w["labels"] = {str(k): v if isinstance(v, str) else str(v)[:200] for k, v in w["labels"].items()}
         return data, ev
 
     return host.memo(("buildctl-workers", address), compute)

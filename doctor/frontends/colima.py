@@ -6,6 +6,7 @@ import os
 import re
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
+from ..paths import version_of
 from .base import LimaVM, home_path
 
 if TYPE_CHECKING:
@@ -38,8 +39,7 @@ class Colima(LimaVM):
         def compute() -> tuple[int, int, int] | None:
             exe = self.colima()
             out = self.host.run([exe, "version"]) if exe else None
-            m = re.search(r"colima version v?(\d+)\.(\d+)\.(\d+)", out.stdout) if out is not None and out.ok else None
-            return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+            return version_of(out.stdout, "colima version ") if out is not None and out.ok else None
 
         return self.host.memo(("colima-version",), compute)
 

@@ -385,25 +385,25 @@ class Host:
     def lstat(self, logical: str) -> os.stat_result | None:
         try:
             return os.lstat(self.resolve(logical))
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in a path
             return None
 
     def stat(self, logical: str) -> os.stat_result | None:
         try:
             return os.stat(self.resolve(logical))
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in a path
             return None
 
     def listdir(self, logical: str) -> list[str]:
         try:
             return sorted(os.listdir(self.resolve(logical)))
-        except OSError:
+        except (OSError, ValueError):
             return []
 
     def readlink(self, logical: str) -> str | None:
         try:
             return os.readlink(self.resolve(logical))
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in a path
             return None
 
     def read_bytes(self, logical: str, limit: int = READ_LIMIT) -> bytes:
@@ -587,7 +587,7 @@ class Host:
             return True
         try:
             sa, sb = os.stat(self.resolve(a)), os.stat(self.resolve(b))
-        except OSError:
+        except (OSError, ValueError):
             return False
         return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
@@ -598,7 +598,7 @@ class Host:
         proc = self.resolve("/proc")
         try:
             names = [n for n in os.listdir(proc) if n.isdigit()]
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in a path
             return None
         out = []
         for n in names:

@@ -35,6 +35,8 @@ def probe(address: str, logical: str, resolved: str, timeout: float) -> SocketPr
         return SocketProbe(address, logical, resolved, "missing")
     except PermissionError:
         return SocketProbe(address, logical, resolved, "permission-denied", "cannot reach the directory")
+    except ValueError:  # a NUL byte in the address
+        return SocketProbe(address, logical, resolved, "error", "the address holds a NUL byte")
     except OSError as exc:
         return SocketProbe(address, logical, resolved, "error", exc.strerror or str(exc))
     if not stat.S_ISSOCK(st.st_mode):

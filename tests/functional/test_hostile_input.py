@@ -1,0 +1,119 @@
+"""Hostile input is a diagnosis, never a crash or a hang (issue 22): families of values past Python's limits (a
+4,300-digit integer, 100,000 digits in a version), NUL bytes in paths that files name, nesting 100,000 deep, a
+kubeconfig listed 30 times, worker labels that are not strings, entry_points.txt that is a FIFO or not UTF-8.
+Each case runs the real command and asserts a valid document, no traceback, no crashed check, and bounded time."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from harness import validate
+
+BIG = "9" * 5000  # past Python's 4,300-digit limit for int()
+DEEP_JSON = "[" * 100000 + "]" * 100000
+DEEP_TOML = "a = " + "[" * 100000 + "]" * 100000 + "\n"
+
+FILES = {
+    "nerdctl.toml-bigint": ("/etc/nerdctl/nerdctl.toml", f"debug_full = {BIG}\n", "nerdctl.config"),
+    "nerdctl.toml-nul": ("/etc/nerdctl/nerdctl.toml", 'address = "/run/contai\\u0000nerd.sock"\n', "containerd.socket"),
+    "nerdctl.toml-deep": ("/etc/nerdctl/nerdctl.toml", DEEP_TOML, "nerdctl.config"),
+    "buildkitd.toml-bigint": ("/etc/buildkit/buildkitd.toml", f"[worker.oci]\ngc = {BIG}\n", "buildkit.config"),
+    "buildkitd.toml-nul": ("/etc/buildkit/buildkitd.toml",
+                           '[worker.containerd]\naddress = "/run/x\\u0000y.sock"\nnamespace = "k8s.io"\n',
+                           "buildkit.config"),
+    "kubeconfig-bigint": ("~/.kube/config", f"apiVersion: v1\ncurrent-context: x\nport: {BIG}\n", "kube.context"),
+    "kubeconfig-types": ("~/.kube/config", "current-context: [1, 2]\ncontexts: {a: 1}\nclusters: 7\n", "kube.context"),
+    "settings-deep": ("~/.config/rancher-desktop/settings.json", DEEP_JSON, "rd.engine"),
+    "settings-bigint": ("~/.config/rancher-desktop/settings.json", '{"containerEngine": {"name": ' + BIG + "}}",
+                        "rd.engine"),
+}
+
+
+def place(sb, logical: str, text: str):
+    p = sb.home / logical[2:] if logical.startswith("~/") else sb.path(logical)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+    return p
+
+
+def sound(doc, check_id):
+    validate(doc)
+    by = {c["id"]: c for c in doc["checks"]}
+    crashed = [c["id"] for c in doc["checks"] if "crashed" in c["summary"]]
+    assert not crashed, [by[c]["summary"] for c in crashed]
+    return by[check_id]
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_hostile_file_is_a_diagnosis(sandbox, name):
+    logical, text, check_id = FILES[name]
+    sandbox.install("nerdctl")
+    sandbox.install("buildctl")
+    if name.startswith("settings"):
+        (sandbox.home / ".rd" / "bin").mkdir(parents=True)
+    place(sandbox, logical, text)
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--timeout", "3")
+    assert time.monotonic() - t0 < 10
+    assert cp.returncode in (0, 1) and "Traceback" not in cp.stderr, cp.stderr
+    r = sound(json.loads(cp.stdout), check_id)
+    assert r["status"] in ("ok", "warn", "fail", "error", "skip"), r
+
+
+@pytest.mark.parametrize("version", ["1" * 100000, "v" + "9" * 60000, "1." + "2" * 100000, "1.2." + BIG])
+def test_a_tool_printing_a_huge_version_is_bounded(sandbox, version):
+    sandbox.script("nerdctl", f'printf "nerdctl version {version[:200]}%0{len(version) - 200}d\\n" 0\n'
+                   if len(version) > 200 else f'echo "nerdctl version {version}"\n')
+    sandbox.script("tilt", f"printf 'v{version[:10]}%0{max(1, len(version) - 10)}d\\n' 0\n")
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--only", "nerdctl.version,tilt.installed")
+    assert time.monotonic() - t0 < 10
+    assert cp.returncode in (0, 1) and "Traceback" not in cp.stderr, cp.stderr
+    r = sound(json.loads(cp.stdout), "nerdctl.version")
+    assert r["status"] in ("error", "fail", "ok")
+
+
+def test_a_kubeconfig_listed_thirty_times_is_read_once(sandbox):
+    big = "# " + "x" * (1 << 19) + "\napiVersion: v1\ncurrent-context: kind-dev\ncontexts:\n- name: kind-dev\n" \
+          "  context: {cluster: kind-dev}\nclusters:\n- name: kind-dev\n  cluster: {server: 'https://127.0.0.1:1'}\n"
+    p = place(sandbox, "~/.kube/config", big)
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--only", "kube.context",
+                        env={"KUBECONFIG": os.pathsep.join([str(p)] * 30)})
+    assert time.monotonic() - t0 < 10 and "Traceback" not in cp.stderr
+    assert sound(json.loads(cp.stdout), "kube.context")["status"] in ("ok", "warn", "fail")
+
+
+def test_worker_labels_that_are_not_strings_keep_the_document_valid(sandbox):
+    """A daemon whose worker labels are numbers, lists and null: shown as text, the document stays valid."""
+    sandbox.script("buildctl", r'''
+case "$*" in
+  *--version*) echo "buildctl github.com/moby/buildkit v0.32.2 991535e" ;;
+  *--format*) echo '[{"id":"w","labels":{"org.mobyproject.buildkit.worker.executor":7,"x":[1,2],"y":null}}]' ;;
+  *) echo "ID PLATFORMS" ;;
+esac
+''')
+    sandbox.hung_socket("/run/buildkit/buildkitd.sock")
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--only", "buildkit.worker", "--namespace", "default")
+    assert "Traceback" not in cp.stderr
+    w = sound(json.loads(cp.stdout), "buildkit.worker")
+    assert all(isinstance(v, str) for v in w["evidence"].get("labels", {}).values()), w
+
+
+@pytest.mark.parametrize("kind", ["fifo", "not-utf8"])
+def test_a_hostile_entry_points_file_does_not_stop_the_doctor(sandbox, kind):
+    plugins = sandbox.base / "plugins"
+    di = plugins / "hostile-1.0.dist-info"
+    di.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(di / "entry_points.txt")
+    else:
+        (di / "entry_points.txt").write_bytes(b"[nerdctl_doctor.checks]\nx = \xff\xfe:bad\n")
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--list-checks", "--json", env={"PYTHONPATH": str(plugins)}, timeout=30)
+    assert time.monotonic() - t0 < 15
+    assert cp.returncode == 0 and "Traceback" not in cp.stderr, cp.stderr
+    json.loads(cp.stdout)
