@@ -44,6 +44,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The build's options. The CONTEXT comes last (as Tilt's argv list passes it) and may start with `-`
+    (`nerdctl-doctor build -app`): a last argument that is no option of ours is the context, never a flag."""
+    p = parser()
+    argv = list(argv)
+    if argv and argv[-1].startswith("-") and argv[-1] != "-" and "--" not in argv:
+        flag = argv[-1].split("=", 1)[0]
+        takes_value = len(argv) > 1 and argv[-2] in p._option_string_actions and \
+            p._option_string_actions[argv[-2]].nargs != 0
+        if flag not in p._option_string_actions and not takes_value:
+            argv = [*argv[:-1], "--", argv[-1]]
+    return p.parse_args(argv)
+
+
 def context_arg(context: str) -> str:
     """A CONTEXT starting with '-' is passed as ./-..., never as a flag."""
     return "./" + context if context.startswith("-") else context

@@ -42,6 +42,19 @@ def local(host: "Host", p: str) -> str:
     return host.resolve(p) if host.windows and drive_path(p) else os.path.abspath(p)
 
 
+def not_a_file(path: str) -> str | None:
+    """What a Dockerfile path is when it is not a regular file (a FIFO, a directory, a device...), else None."""
+    import stat
+
+    from ..fileops import kind_of
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError) as exc:
+        return f"unreadable ({getattr(exc, 'strerror', None) or exc})"
+    return None if stat.S_ISREG(st.st_mode) else kind_of(st.st_mode)
+
+
 def secret_sources(args: argparse.Namespace) -> list[str]:
     return [part.split("=", 1)[1] for s in args.secret for part in s.split(",")
             if part.startswith(("src=", "source="))]
@@ -57,14 +70,22 @@ def build_checks(args: argparse.Namespace, host: "Host") -> list[Check]:
             return Result.ok(f"Dockerfile from ${args.dockerfile_contents_env} on nerdctl's stdin")
         if args.file:
             p = local(h, args.file)
-            if not os.path.isfile(p):
+            if not os.path.lexists(p):
                 return Result.fail(f"Dockerfile {args.file} does not exist ({p}; -f is relative to the current "
                                    f"directory {os.getcwd()})", action="fix the dockerfile path")
+            what = not_a_file(p)
+            if what:
+                return Result.fail(f"Dockerfile {args.file} is {what}, not a file nerdctl can read",
+                                   action="pass a regular file with -f")
             return Result.ok(f"Dockerfile {p}")
         found = dockerfile_for(args, ctx)
         if found is None:
             return Result.fail(f"neither {ctx}/Dockerfile nor {ctx}/Containerfile exists: nerdctl build fails",
                                action="add a Dockerfile to the context or pass -f")
+        what = not_a_file(found)
+        if what:
+            return Result.fail(f"{found} is {what}, not a Dockerfile nerdctl can read",
+                               action=f"make {os.path.basename(found)} a regular file")
         return Result.ok(f"Dockerfile {found}")
 
     checks = [Check("build.dockerfile", "build", "Build context and Dockerfile", dockerfile, source="build")]

@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
 
 def run(argv: Sequence[str]) -> int:
-    from ..build.argv import nerdctl_argv, parser
+    from ..build.argv import nerdctl_argv, parse
 
-    args = parser().parse_args(argv)
+    args = parse(list(argv))
     ref = args.ref or os.environ.get("EXPECTED_REF")
     if not ref:
         raise UsageError("build needs --ref or $EXPECTED_REF (Tilt sets it)")
+    if args.dockerfile_contents_env is not None and not args.dockerfile_contents_env:
+        raise UsageError("--dockerfile-contents-env needs the name of an environment variable")
     if args.dockerfile_contents_env and args.file:
         raise UsageError("--dockerfile-contents-env and -f/--file exclude each other")
     stdin_data = None

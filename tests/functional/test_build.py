@@ -223,3 +223,45 @@ def test_vm_context_outside_mounts_fails_preflight(sandbox):
     cp = sandbox.doctor("build", "--ref", "x:1", str(ctx))
     assert cp.returncode == 1
     assert "outside the Rancher Desktop VM's mounts" in cp.stderr
+
+
+# ------------------------------------------------------------------ hostile build input (issue 22)
+
+
+def test_a_context_that_starts_with_a_dash_is_a_context(sandbox):
+    sandbox.install("nerdctl")
+    ctx = sandbox.base / "-app"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM scratch\n")
+    cp = sandbox.doctor("build", "--ref", "app:1", "--dry-run", "-app", cwd=str(sandbox.base))
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split()[-1] == "./-app"
+    cp = sandbox.doctor("build", "--ref", "app:1", "--no-preflight", "--no-verify", "--load", "none", "-app",
+                        cwd=str(sandbox.base),
+                        env={"STANDIN_NERDCTL_STATE": str(sandbox.base / "st")})
+    assert cp.returncode == 0, cp.stderr
+    (build,) = [a for a in sandbox.calls("nerdctl") if "build" in a]
+    assert build[-1] == "./-app"
+
+
+@pytest.mark.parametrize("kind,words", [("fifo", "FIFO"), ("directory", "directory"), ("device", "device")])
+def test_a_dockerfile_that_is_not_a_file_fails_the_preflight_saying_what_it_is(sandbox, kind, words):
+    sandbox.install("nerdctl")
+    ctx = sandbox.base / "ctx"
+    ctx.mkdir()
+    if kind == "fifo":
+        os.mkfifo(ctx / "Dockerfile")
+        args = []
+    elif kind == "directory":
+        (ctx / "Dockerfile").mkdir()
+        args = []
+    else:
+        args = ["-f", "/dev/null"]
+    cp = sandbox.doctor("build", "--ref", "app:1", *args, str(ctx), timeout=30)
+    assert cp.returncode == 1 and words in cp.stderr, cp.stderr
+    assert not [a for a in sandbox.calls("nerdctl") if "build" in a]
+
+
+def test_an_empty_dockerfile_contents_env_is_a_usage_error(sandbox):
+    cp = sandbox.doctor("build", "--ref", "app:1", "--dockerfile-contents-env", "", str(sandbox.base))
+    assert cp.returncode == 2 and "needs the name" in cp.stderr
