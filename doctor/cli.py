@@ -9,50 +9,13 @@ import sys
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .exitcodes import ExitCode, Interrupted, UsageError
+from .options import PipeSafe
 
 if TYPE_CHECKING:
     from typing import Any, Sequence
 
 # subcommand -> module in .commands; anything else is the diagnosis (options only)
 COMMANDS = {"fix": "fix", "build": "build", "tilt-extension": "tilt_extension"}
-
-
-class PipeSafe:
-    """stdout that survives a reader closing it early (`| head`): later writes are dropped, so the exit code
-    stays the diagnosis's."""
-
-    def __init__(self, stream: Any) -> None:
-        self._s = stream
-        self.closed_by_reader = False
-
-    def _lost(self) -> None:
-        self.closed_by_reader = True
-        try:  # so that the interpreter's own flush at exit does not complain either
-            fd = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(fd, self._s.fileno())
-            os.close(fd)
-        except (OSError, ValueError, AttributeError):
-            pass
-
-    def write(self, s: str) -> int:
-        if not self.closed_by_reader:
-            try:
-                return self._s.write(s)
-            except BrokenPipeError:
-                self._lost()
-        return len(s)
-
-    def flush(self) -> None:
-        if not self.closed_by_reader:
-            try:
-                self._s.flush()
-            except BrokenPipeError:
-                self._lost()
-            except ValueError:
-                pass
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._s, name)
 
 
 def _raise_interrupted(signum: int, frame: Any) -> None:

@@ -80,6 +80,7 @@ def fix_document(host: "Host", fix: Fix, applied: bool, steps: Sequence["StepRep
 
 
 def dump_json(doc: dict[str, Any], out: IO[str]) -> None:
-    json.dump(jsonable(doc), out, indent=2, ensure_ascii=False, allow_nan=False)
+    # every evidence was cut to its own budget when its check's part was made; the rest is the doctor's own
+    json.dump(jsonable(doc, limit=None), out, indent=2, ensure_ascii=False, allow_nan=False)
     out.write("\n")
     out.flush()

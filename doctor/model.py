@@ -198,26 +198,52 @@ class CheckRun(Record):
         self.duration_ms = duration_ms
 
 
-def jsonable(value: Any, _depth: int = 0) -> Any:
+JSON_NODES = 20_000  # the most values one check's evidence may hold; a plugin's can be anything
+
+
+def jsonable(value: Any, _depth: int = 0, _budget: list[int] | None = None, _path: set[int] | None = None,
+             limit: int | None = JSON_NODES) -> Any:
     """Evidence is free-form; make it JSON-safe: NaN and infinities become strings, bytes are decoded, other
-    objects become their str(), and nesting deeper than 64 levels is cut (a plugin's evidence can be anything)."""
+    objects become their str(), nesting deeper than 64 levels is cut, a container inside itself is named, and at
+    most JSON_NODES values are kept (a structure that shares itself exponentially costs that much, not more)."""
+    budget = [limit if limit is not None else 1 << 62] if _budget is None else _budget
+    path: set[int] = set() if _path is None else _path
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "(too large)"
     if _depth > 64:
         return "(nested too deeply)"
-    if isinstance(value, dict):
-        return {str(k): jsonable(v, _depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v, _depth + 1) for v in value]
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        if id(value) in path:
+            return "(contains itself)"
+        path.add(id(value))
+        try:
+            if isinstance(value, dict):
+                return {_key(k): jsonable(v, _depth + 1, budget, path) for k, v in list(value.items())[:JSON_NODES]}
+            return [jsonable(v, _depth + 1, budget, path) for v in list(value)[:JSON_NODES]]
+        finally:
+            path.discard(id(value))
     if isinstance(value, enum.Enum):
-        return jsonable(value.value, _depth + 1)
+        return jsonable(value.value, _depth + 1, budget, path)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates escaped
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     try:
-        return str(value)
+        return jsonable(str(value), _depth + 1, budget, path)
     except Exception:  # noqa: BLE001 - a hostile __str__
         return f"<{type(value).__name__}>"
+
+
+def _key(k: Any) -> str:
+    try:
+        s = k if isinstance(k, str) else str(k)
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        s = f"<{type(k).__name__}>"
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -11,7 +11,7 @@ from .constants import DEFAULT_NAMESPACE, FRONTENDS, MODES, PLATFORMS, valid_nam
 from .exitcodes import UsageError
 
 if TYPE_CHECKING:
-    from typing import Mapping, Sequence
+    from typing import Any, Mapping, Sequence, TextIO
     from .host.core import Host
     from .model import Check
 
@@ -32,6 +32,81 @@ def _timeout(s: str) -> float:
     if not (v > 0 and math.isfinite(v)):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {s!r}")
     return min(v, 3600.0)  # a probe is never worth more than an hour; keeps deadlines representable
+
+
+class PipeSafe:
+    """stdout that survives a reader closing it early (`| head`): later writes are dropped, so the exit code
+    stays the diagnosis's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._s = stream
+        self.closed_by_reader = False
+
+    def _lost(self) -> None:
+        self.closed_by_reader = True
+        try:  # so that the interpreter's own flush at exit does not complain either
+            fd = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(fd, self._s.fileno())
+            os.close(fd)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, s: str) -> int:
+        if not self.closed_by_reader:
+            try:
+                return self._s.write(s)
+            except BrokenPipeError:
+                self._lost()
+        return len(s)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self._s.flush()
+            except BrokenPipeError:
+                self._lost()
+            except ValueError:
+                pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s, name)
+
+
+class DocumentOut:
+    """For --json: the document alone on stdout, whatever else writes there. Python's sys.stdout goes to stderr
+    meanwhile, and so does file descriptor 1 itself (a plugin's os.write(1, ...), a child that inherits it); the
+    document is written to a copy of the original descriptor. Where stdout is no real descriptor (a test capturing
+    it), only sys.stdout is redirected."""
+
+    def __enter__(self) -> "TextIO":
+        import sys
+
+        self.saved_stdout = sys.stdout
+        self.fd: int | None = None
+        try:
+            fd = sys.stdout.fileno()
+            sys.stdout.flush()
+            self.fd, self.copy = fd, os.dup(fd)
+            os.dup2(sys.stderr.fileno(), fd)
+            self.file = os.fdopen(self.copy, "w", encoding="utf-8", errors="backslashreplace", closefd=True)
+            self.out: TextIO = PipeSafe(self.file)  # type: ignore[assignment]  # a reader may close it early
+        except (AttributeError, ValueError, OSError):  # io.UnsupportedOperation is both
+            self.fd = None
+            self.out = sys.stdout
+        sys.stdout = sys.stderr
+        return self.out
+
+    def __exit__(self, *exc: object) -> None:
+        import sys
+
+        sys.stdout = self.saved_stdout
+        if self.fd is not None:
+            try:
+                self.out.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(self.copy, self.fd)
+            self.file.close()
 
 
 def help_formatter(prog: str) -> argparse.HelpFormatter:

@@ -64,8 +64,20 @@ def entry_points(group: str = GROUP) -> list[EntryPoint]:
                     section = line[1:-1].strip()
                 elif section == group and "=" in line:
                     k, v = line.split("=", 1)
-                    found.setdefault(k.strip(), EntryPoint(k.strip(), v.strip(), n))
-    return sorted(found.values(), key=lambda ep: (ep.name != BUILTIN, ep.name))
+                    name = k.strip()
+                    ep = EntryPoint(name, v.strip(), n)
+                    if name == BUILTIN and ours(ep):
+                        found[name] = ep  # nerdctl-doctor's own built-ins, wherever it sits on sys.path
+                    elif name == BUILTIN:
+                        found.setdefault(f"{name}@{n}", ep)  # another package's: reported, never loaded
+                    else:
+                        found.setdefault(name, ep)
+    return sorted(found.values(), key=lambda ep: (not (ep.name == BUILTIN and ours(ep)), ep.name))
+
+
+def ours(ep: EntryPoint) -> bool:
+    """Is this entry point nerdctl-doctor's own distribution's (its dist-info or egg-info directory)?"""
+    return ep.dist.lower().replace("-", "_").startswith("nerdctl_doctor")
 
 
 def _broken(ep: EntryPoint, why: str) -> Check:
@@ -79,15 +91,22 @@ def _broken(ep: EntryPoint, why: str) -> Check:
                  source=ep.name)
 
 
+MAX_CHECKS = 1000  # a plugin's CHECKS past this is a plugin bug (an endless generator), not a list of checks
+
+
 def _items(obj: Any) -> Iterable[Any]:
+    import itertools
+
     if isinstance(obj, types.ModuleType):
         items = getattr(obj, "CHECKS", None)
         if items is None:
             raise TypeError(f"module {obj.__name__} has no CHECKS")
-        return list(items)
-    if callable(obj):
-        return list(obj())
-    return list(obj)
+    else:
+        items = obj() if callable(obj) else obj
+    out = list(itertools.islice(iter(items), MAX_CHECKS + 1))
+    if len(out) > MAX_CHECKS:
+        raise ValueError(f"it gives more than {MAX_CHECKS} checks")
+    return out
 
 
 def _load(ep: EntryPoint, timeout: float) -> list[Any]:
@@ -101,6 +120,8 @@ def _load(ep: EntryPoint, timeout: float) -> list[Any]:
             box["error"] = exc
         except SystemExit as exc:  # a plugin calling sys.exit() at import is broken, not the end of the run
             box["error"] = RuntimeError(f"sys.exit({exc.code}) at import")
+        except BaseException as exc:  # KeyboardInterrupt raised by a plugin itself (this thread gets no signal)
+            box["error"] = RuntimeError(f"{type(exc).__name__} at import")
 
     import threading  # plugins only: the built-in checks load without a thread
 
@@ -119,13 +140,20 @@ def load_checks(timeout: float = 5.0) -> list[Check]:
     checks: list[Check] = []
     ids: set[str] = set()
     for ep in entry_points():
+        if ep.name == BUILTIN and not ours(ep):
+            reserved = _broken(ep, f"comes from {ep.dist}: the name `{BUILTIN}` is nerdctl-doctor's own")
+            reserved = Check(f"plugin.{ep.dist.split('-')[0]}", "plugin", reserved.title, reserved.func, source=ep.dist)
+            if reserved.id not in ids:
+                ids.add(reserved.id)
+                checks.append(reserved)
+            continue
         try:
             loaded = _load(ep, timeout) if ep.name != BUILTIN else _items(ep.load())
             for c in loaded:
                 if not isinstance(c, Check):
                     raise TypeError(f"{c!r} is not a nerdctl_doctor Check")
-                if c.id in ids:
-                    raise ValueError(f"check id {c.id} is already registered")
+                if not isinstance(c.id, str) or not c.id.strip() or c.id in ids:
+                    raise ValueError(f"check id {c.id!r} is empty, not text, or already registered")
             for c in loaded:
                 ids.add(c.id)
                 checks.append(Check(c.id, c.category, c.title, c.func, c.requires, ep.name))

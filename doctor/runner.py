@@ -69,7 +69,8 @@ def run_checks(checks: Sequence[Check], host: "Host", timeout: float | None = No
         t0 = time.monotonic()
         try:
             result = c.run(host, deps)
-        except Exception as exc:  # a crash is an error for this check alone
+        except BaseException as exc:  # a crash is an error for this check alone (KeyboardInterrupt or SystemExit
+            # raised by a check's own code included: this thread gets no signal)
             tb = ""
             if os.environ.get("NERDCTL_DOCTOR_DEBUG") == "1":
                 import traceback  # 15 ms of imports: only when asked for

@@ -6,7 +6,7 @@ import os
 import sys
 
 from ..constants import VERSION
-from ..options import EXIT_CODES_HELP, add_common, help_formatter, make_host, selected_checks
+from ..options import EXIT_CODES_HELP, DocumentOut, add_common, help_formatter, make_host, selected_checks
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 if TYPE_CHECKING:
@@ -52,11 +52,8 @@ def parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     if args.json:  # the document alone on stdout: whatever plugins print goes to stderr
-        out, sys.stdout = sys.stdout, sys.stderr
-        try:
+        with DocumentOut() as out:
             return _run(args, out)
-        finally:
-            sys.stdout = out
     return _run(args, sys.stdout)
 
 

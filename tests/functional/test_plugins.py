@@ -124,3 +124,63 @@ def test_the_readme_plugin_example_works_as_written(sandbox):
     assert r["status"] == "warn" and r["fixes"][0]["id"] == "acme.install-mirror"
     assert r["fixes"][0]["steps"][0] == {"kind": "run", "argv": ["acme-setup", "mirror"], "env": {"ACME_REGION": "eu"},
                                          "privileged": True}
+
+
+# ------------------------------------------------------------------ hostile plugins (issue 22)
+
+HOSTILE = """
+import os, sys
+from nerdctl_doctor import Result, check
+
+os.write(1, b"plugin junk on fd 1 at import\\n")
+
+@check("hostile.fd1", title="writes to fd 1")
+def fd1(host, deps):
+    os.write(1, b"junk from a check\\n")
+    sys.__stdout__.write("more junk\\n")
+    sys.__stdout__.flush()
+    return Result.ok("fine")
+
+@check("hostile.interrupt", title="raises KeyboardInterrupt")
+def interrupt(host, deps):
+    raise KeyboardInterrupt
+
+@check("hostile.evidence", title="evidence with cycles and sharing")
+def evidence(host, deps):
+    loop = {"a": 1}
+    loop["self"] = loop
+    shared = [1]
+    for _ in range(60):
+        shared = [shared, shared]  # 2**60 paths: exponential sharing
+    return Result.warn("odd evidence \\udcff", evidence={"loop": loop, "shared": shared, "lone": "\\ud800"})
+
+def endless():
+    while True:
+        yield interrupt
+
+CHECKS = [fd1, interrupt, evidence]
+"""
+
+
+def test_hostile_plugins_keep_the_document_valid_and_the_run_bounded(sandbox):
+    make_plugin(sandbox, "hostile", HOSTILE, {"hostile": "hostile", "endless": "hostile:endless",
+                                              "builtin": "hostile"})
+    import time
+
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--timeout", "3", timeout=60)
+    assert time.monotonic() - t0 < 20
+    assert cp.returncode in (0, 1) and "Traceback" not in cp.stderr, cp.stderr
+    doc = validate(json.loads(cp.stdout))  # stdout is the document alone: fd 1 writes went to stderr
+    assert "junk" in cp.stderr
+    by = {c["id"]: c for c in doc["checks"]}
+    assert by["nerdctl.installed"]["source"] if "source" in by["nerdctl.installed"] else True
+    assert by["hostile.interrupt"]["status"] == "error" and "KeyboardInterrupt" in by["hostile.interrupt"]["summary"]
+    ev = by["hostile.evidence"]["evidence"]
+    assert ev["loop"]["self"] == "(contains itself)"
+    assert by["plugin.endless"]["status"] == "error" and "more than" in by["plugin.endless"]["summary"]
+    reserved = [c for c in doc["checks"] if c["id"].startswith("plugin.hostile") and "builtin" in c["summary"]]
+    assert reserved and reserved[0]["status"] == "error"
+    assert "nerdctl.installed" in by  # the built-in checks still run, from nerdctl-doctor's own entry point
+    cp = sandbox.doctor("--list-checks", "--json", timeout=60)
+    assert cp.returncode == 0 and json.loads(cp.stdout)["checks"][0]["source"] == "builtin"
