@@ -39,6 +39,9 @@ def running(host: Host, deps: Deps) -> Result:
     start = f"colima start{'' if fe.profile() == 'default' else ' --profile ' + fe.profile()} --runtime containerd"
     if out is None:
         return Result.fail("the colima command is not on PATH", evidence=ev, action="put colima on PATH")
+    if out.kind == "timeout":  # a hung colima says nothing about the profile: an error, not "stopped"
+        return Result.error(f"`colima status` did not answer within {host.timeout:g}s", evidence=ev,
+                            action="check colima (`colima status`), then run the doctor again")
     if not ok:
         return Result.fail(f"colima profile {fe.profile()} is not running: nerdctl's wrapper cannot reach its VM",
                            evidence=ev, fixes=[fixes.colima_use_containerd(f"Start it: `{start}`")])

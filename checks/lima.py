@@ -59,6 +59,9 @@ def nerdctl(host: Host, deps: Deps) -> Result:
         return Result.skip("nerdctl.lima is not on PATH (nerdctl does not go through Lima)", evidence=ev)
     ok, out = fe.running()
     ev["command"] = out.to_json() if out else None
+    if out is not None and out.kind == "timeout":
+        return Result.error(f"`limactl ls` did not answer within {host.timeout:g}s", evidence=ev,
+                            action="check Lima (`limactl ls`), then run the doctor again")
     if not ok:
         return Result.fail(f"Lima instance {fe.instance()} is not running", evidence=ev,
                            action=f"limactl start {fe.instance()}")

@@ -130,16 +130,17 @@ class Journal:
 
     def __init__(self, host, fix: Fix) -> None:
         self.path = journal_path(host)
-        self.record = {"fix": fix.id, "time": datetime.datetime.now().isoformat(timespec="seconds"),
-                       "root": str(host.root), "edits": []}
+        self.edits: list[dict] = []
+        self.record: dict = {"fix": fix.id, "time": datetime.datetime.now().isoformat(timespec="seconds"),
+                             "root": str(host.root), "edits": self.edits}
         self.fixes = read_fixes(host)
 
     def add(self, edit: dict) -> None:
-        self.record["edits"].append(edit)
+        self.edits.append(edit)
         try:
             self._write(self.fixes + [self.record])
         except OSError:
-            self.record["edits"].pop()
+            self.edits.pop()
             raise
 
     def _write(self, fixes: list[dict]) -> None:
@@ -165,7 +166,7 @@ def read_fixes(host) -> list[dict]:
             isinstance(e, dict) and isinstance(e.get("resolved"), str) and isinstance(e.get("path"), str)
             and "\0" not in e["resolved"] and (e.get("backup") is None or isinstance(e.get("backup"), str))
             for e in f["edits"]) for f in fixes)
-    if not ok:
+    if not ok or not isinstance(fixes, list):
         raise EditError(f"the undo journal {p} is not one nerdctl-doctor wrote; nothing was restored")
     return fixes
 

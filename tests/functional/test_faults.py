@@ -258,8 +258,8 @@ def edit_fix(sandbox, path: str, text: str):
 def test_edit_keeps_mode_owner_link_and_crlf_and_undo_restores_them(sandbox):
     from nerdctl_doctor.fixes.apply import apply_fix, undo
 
-    real = sandbox.home / "dotfiles" / "buildkitd.toml"
-    real.parent.mkdir()
+    real = sandbox.root / "srv" / "dotfiles" / "buildkitd.toml"  # a link within the diagnosed system
+    real.parent.mkdir(parents=True)
     real.write_bytes(b"# mine\r\n[worker.oci]\r\n  enabled = true\r\n")
     os.chmod(real, 0o640)
     os.chown(real, 1234, 2345)

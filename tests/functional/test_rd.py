@@ -155,3 +155,18 @@ def test_engine_of_never_raises(data):
     if isinstance(data, dict):
         name, key = engine_of(data)
         assert name is None or isinstance(name, str)
+
+
+def test_a_hung_rdctl_is_an_error_not_a_stopped_app(sandbox):
+    """A front-end tool that hangs says nothing about whether the app runs: `error`, within --timeout."""
+    import time
+
+    rd = sandbox.home / ".rd" / "bin"
+    rd.mkdir(parents=True)
+    sandbox.script("rdctl", "exec /bin/sleep 30\n", where=rd)
+    sandbox.write(f"{sandbox.home}/.config/rancher-desktop/settings.json", '{"containerEngine": {"name": "containerd"}}')
+    t0 = time.monotonic()
+    doc = sandbox.doctor_json("--only", "rd.running", "--mode", "rootful", "--timeout", "1")
+    assert time.monotonic() - t0 < 5
+    r = next(c for c in doc["checks"] if c["id"] == "rd.running")
+    assert r["status"] == "error" and "did not answer" in r["summary"], r
