@@ -53,6 +53,17 @@ def test_rancher_desktop_on_windows_is_probed_inside_its_distro_through_wsl_exe(
     assert r["rd.installed"]["evidence"]["install"] == "per-machine"
     calls = sandbox.calls("wsl.exe")
     assert ["--list", "--running", "--quiet"] in calls
+    # building straight into k8s.io lasts through a provisioning file Rancher Desktop runs in its distro at start
+    (fix,) = w["fixes"]
+    assert fix["id"] == "rd.buildkit-namespace"
+    edit = fix["steps"][0]
+    assert edit["path"] == "C:\\Users\\dev\\AppData\\Local\\rancher-desktop\\provisioning\\" \
+                           "nerdctl-doctor-buildkit-namespace.start"
+    assert 'namespace = \"k8s.io\"' in edit["diff"] or 'namespace = "k8s.io"' in edit["diff"]
+    assert fix["steps"][2]["argv"] == [facts["bin"] + "\\rdctl.exe", "shutdown"]
+    cp = sandbox.doctor("fix", "rd.buildkit-namespace", "--yes", env={"STANDIN_VM_STATE": str(facts["state"])})
+    start = drive(sandbox, LOCAL + "\\rancher-desktop\\provisioning") / "nerdctl-doctor-buildkit-namespace.start"
+    assert start.exists() and "/etc/buildkit/buildkitd.toml" in start.read_text(), cp.stdout + cp.stderr
 
 
 def test_stopped_rancher_desktop_and_the_wsl_output_encodings(sandbox):

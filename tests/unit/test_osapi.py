@@ -123,3 +123,17 @@ def test_posix_implementation_here():
     assert posix.new_group_kwargs() == {"start_new_session": True}
     assert signal.SIGHUP in posix.terminating_signals()
     assert posix.read_registry("HKCU\\Environment", "Path") is None
+
+
+def test_the_tilt_extension_lives_under_localappdata_on_windows(monkeypatch):
+    """tilt-extension on Windows: this installation's extension under %LOCALAPPDATA%, its Tiltfile running this
+    interpreter as its environment names it (a venv's Scripts\\python.exe there)."""
+    import nerdctl_doctor.osapi as osapi
+    from nerdctl_doctor.commands import tilt_extension
+
+    monkeypatch.setattr(osapi, "data_home", windows.data_home)
+    d = tilt_extension.extension_dir({"LOCALAPPDATA": "C:\\Users\\a\\AppData\\Local", "HOME": "/ignored"})
+    assert d.startswith("C:\\Users\\a\\AppData\\Local") and "nerdctl-doctor" in d and "/ignored" not in d
+    monkeypatch.setattr(sys, "executable", "C:\\Users\\a\\venv\\Scripts\\python.exe")
+    monkeypatch.setattr(os.path, "abspath", lambda p: p)  # ntpath would leave it as it is on Windows
+    assert tilt_extension.interpreter() == "C:\\Users\\a\\venv\\Scripts\\python.exe"
