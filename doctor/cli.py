@@ -28,18 +28,44 @@ def _end_children() -> None:
     end_children()
 
 
+def _usable_streams() -> None:
+    """Standard streams a person or a service manager may have closed (cron, systemd units, `>&-`) become
+    /dev/null; output that cannot be encoded (a non-UTF-8 HOME, an ASCII terminal) is escaped, never an error."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))
+        elif name != "stdin":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    _usable_streams()
     out = PipeSafe(sys.stdout)
     sys.stdout = out  # a duck-typed text stream
     previous = {}
     from . import osapi
 
-    for sig in osapi.terminating_signals():
+    signals = osapi.terminating_signals()
+    for sig in signals:
         try:
             previous[sig] = signal.signal(sig, _raise_interrupted)
         except (ValueError, OSError):  # not the main thread (tests calling main in-process)
             pass
+
+    def ending() -> None:
+        """While children are ended, another Ctrl-C or SIGTERM cannot interrupt the ending itself."""
+        for sig in (*previous, signal.SIGINT):
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except (ValueError, OSError):
+                pass
+        _end_children()
+
     try:
         code = int(_dispatch(args))
     except UsageError as exc:
@@ -48,15 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help exits 0, its usage errors exit 2
         code = exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.USAGE)
     except KeyboardInterrupt:
-        _end_children()
+        ending()
         print("nerdctl-doctor: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
     except Interrupted as exc:
-        _end_children()
+        ending()
         print(f"nerdctl-doctor: ended by {signal.Signals(exc.signum).name}", file=sys.stderr)
         code = ExitCode.for_signal(exc.signum)
     except Exception as exc:  # the doctor's own bug: say so, exit 3, no traceback unless asked
-        _end_children()
+        ending()
         print(f"nerdctl-doctor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("NERDCTL_DOCTOR_DEBUG") == "1":
             import traceback
@@ -68,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except (ValueError, OSError):
+            pass
     out.flush()
     sys.stdout = out._s
     return int(code)

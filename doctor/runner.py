@@ -64,6 +64,7 @@ def run_checks(checks: Sequence[Check], host: "Host", timeout: float | None = No
     results: dict[str, CheckRun] = {}
     started: dict[str, float] = {}
     pending = list(checks)
+    cut_off: list[str] = []
 
     def worker(c: Check, deps: dict[str, Result]) -> None:
         t0 = time.monotonic()
@@ -136,12 +137,19 @@ def run_checks(checks: Sequence[Check], host: "Host", timeout: float | None = No
             now = time.monotonic()
             for cid in running:
                 if now >= min(started[cid] + timeout + GRACE, run_deadline):
+                    cut_off.append(cid)
                     finish(by_id[cid], Result.error(f"did not finish within the {timeout:g}s timeout"),
                            int((now - started[cid]) * 1000))
         while emitted < len(finished_order):
             yield CheckFinished(finished_order[emitted])
             emitted += 1
     ordered = [results[c.id] for c in checks if c.id in results]
+    if cut_off:  # a check cut by its deadline left its tool running: nothing else of ours runs now
+        import sys
+
+        procs = sys.modules.get("nerdctl_doctor.host.procs")
+        if procs is not None:
+            procs.end_children(grace=0.2)
     yield RunFinished(ordered, int((time.monotonic() - start) * 1000))
 
 

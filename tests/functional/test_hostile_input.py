@@ -117,3 +117,52 @@ def test_a_hostile_entry_points_file_does_not_stop_the_doctor(sandbox, kind):
     assert time.monotonic() - t0 < 15
     assert cp.returncode == 0 and "Traceback" not in cp.stderr, cp.stderr
     json.loads(cp.stdout)
+
+
+def test_closed_standard_streams_and_a_home_that_is_not_utf8(sandbox):
+    """Run by cron or a unit with stdout or stdin closed: the diagnosis's exit code, no traceback. A HOME whose
+    name is not UTF-8: the output is still valid UTF-8 (escaped)."""
+    import subprocess
+
+    from harness import doctor_argv
+
+    exe = " ".join(doctor_argv())
+    for redirect in (">&-", "<&-", ">&- 2>&-"):
+        cp = subprocess.run(["/bin/sh", "-c", f"exec {exe} --json --mode rootful {redirect}"], env=sandbox.env,
+                            capture_output=True, timeout=60, cwd=str(sandbox.base))
+        assert cp.returncode == 1 and b"Traceback" not in cp.stderr, (redirect, cp.returncode, cp.stderr[-500:])
+    home = os.fsencode(str(sandbox.base)) + b"/h\xff\xfeome"
+    os.makedirs(home)
+    env = {os.fsencode(k): os.fsencode(v) for k, v in sandbox.env.items()}
+    env[b"HOME"] = home
+    cp = subprocess.run([*doctor_argv(), "--plain", "-v", "--mode", "rootful"], env=env, capture_output=True,
+                        timeout=60, cwd=str(sandbox.base))
+    assert cp.returncode == 1 and b"Traceback" not in cp.stderr, cp.stderr[-800:]
+    cp.stdout.decode("utf-8")  # valid UTF-8 (the undecodable name is escaped)
+    cp = subprocess.run([*doctor_argv(), "--json", "--mode", "rootful"], env=env, capture_output=True, timeout=60,
+                        cwd=str(sandbox.base))
+    assert cp.returncode == 1, cp.stderr[-800:]
+    json.loads(cp.stdout.decode("utf-8"))
+
+
+def test_a_check_cut_by_the_deadline_leaves_no_tool_running(sandbox):
+    import subprocess
+
+    from harness import doctor_argv
+
+    site = sandbox.base / "site"
+    (site / "slow-0.1.dist-info").mkdir(parents=True)
+    (site / "slow-0.1.dist-info" / "entry_points.txt").write_text("[nerdctl_doctor.checks]\nslow = slow\n")
+    (site / "slow.py").write_text(
+        "from nerdctl_doctor import Result, check\n\n"
+        "@check('slow.tool', title='a tool that hangs')\n"
+        "def slow(host, deps):\n"
+        "    host.run(['sleep', '31.4159'], timeout=60)\n"
+        "    return Result.ok('never')\n\nCHECKS = [slow]\n")
+    sandbox.script("sleep", "exec /bin/sleep \"$@\"\n")
+    cp = subprocess.run([*doctor_argv(), "--json", "--only", "slow.tool", "--timeout", "1"],
+                        env={**sandbox.env, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 1 and "did not finish" in cp.stdout, cp.stdout + cp.stderr
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-f", "sleep 31.4159"], capture_output=True, text=True).stdout.split()
+    assert left == [], left
