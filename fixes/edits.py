@@ -83,6 +83,10 @@ def render_diff(host, step) -> str:
 # --------------------------------------------------------------------------- TOML
 
 
+TOML_EDIT_LIMIT = 64 << 10
+TOML_EDIT_KEYS = 500
+
+
 def _parse_toml(old: str | None, what: str):
     import tomllib
 
@@ -90,6 +94,11 @@ def _parse_toml(old: str | None, what: str):
 
     if old is None or not old.strip():
         return tomlkit.document() if old is None else tomlkit.parse(old)
+    if len(old) > TOML_EDIT_LIMIT or old.count("=") > TOML_EDIT_KEYS:
+        # tomlkit's round trip is quadratic on such files (2,500 dotted keys take seconds): configuration is never
+        # this large, and an edit that could not be shown in time is not made
+        raise EditError(f"{what} is too large to edit safely ({len(old)} bytes, {old.count('=')} keys); it was not "
+                        "changed")
     try:
         tomllib.loads(old)  # the strict reader decides validity
         return tomlkit.parse(old)

@@ -265,3 +265,25 @@ def test_a_dockerfile_that_is_not_a_file_fails_the_preflight_saying_what_it_is(s
 def test_an_empty_dockerfile_contents_env_is_a_usage_error(sandbox):
     cp = sandbox.doctor("build", "--ref", "app:1", "--dockerfile-contents-env", "", str(sandbox.base))
     assert cp.returncode == 2 and "needs the name" in cp.stderr
+
+
+def test_sigint_during_the_preflight_exits_130_and_leaves_nothing_running(sandbox):
+    import signal
+    import subprocess
+    import time
+
+    from harness import doctor_argv
+
+    sandbox.install("nerdctl")
+    sandbox.install("buildctl")
+    sandbox.hung_socket("/run/buildkit-k8s.io/buildkitd.sock")  # the preflight waits on it
+    ctx = sandbox.base / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM scratch\n")
+    p = subprocess.Popen([*doctor_argv(), "build", "--ref", "a:1", "--mode", "rootful", "--timeout", "10", str(ctx)],
+                         env=sandbox.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(sandbox.base))
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 130 and b"Traceback" not in err, err
+    assert not [a for a in sandbox.calls("nerdctl") if "build" in a]

@@ -166,3 +166,18 @@ def test_a_check_cut_by_the_deadline_leaves_no_tool_running(sandbox):
     time.sleep(0.3)
     left = subprocess.run(["pgrep", "-f", "sleep 31.4159"], capture_output=True, text=True).stdout.split()
     assert left == [], left
+
+
+def test_a_huge_buildkitd_toml_costs_no_more_than_a_timeout(sandbox):
+    """2,500 dotted keys: the diagnosis (tomllib) and the fix's preview (tomlkit) stay fast; the edit is refused."""
+    sandbox.install("buildctl")
+    sandbox.install("buildkitd")
+    sandbox.script("runc", "exit 0\n")
+    sandbox.write("/etc/buildkit/buildkitd.toml", "[worker.oci]\nenabled = true\n" +
+                  "".join(f"a.b{i}.c = {i}\n" for i in range(2500)))
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--only", "buildkit.config", "--timeout", "3")
+    assert time.monotonic() - t0 < 6 and cp.returncode in (0, 1), cp.stderr
+    r = sound(json.loads(cp.stdout), "buildkit.config")
+    assert r["status"] == "warn"
+    assert "too large to edit safely" in r["fixes"][0]["steps"][0]["diff"]
