@@ -16,7 +16,6 @@ not asserted).
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from harness import Containerd, Sandbox  # noqa: E402
-from wheelenv import add_option, installation, remove  # noqa: E402
+from wheelenv import run  # noqa: E402
 
 
 def timed(argv, env=None, runs=10) -> list[float]:
@@ -77,17 +76,7 @@ def healthy_host(sb: Sandbox) -> Containerd | None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=10)
-    ap.add_argument("--check", action="store_true", help="exit 1 when a budget is exceeded")
-    add_option(ap)
-    args = ap.parse_args()
-    ok = True
-    python, doctor, cleanup = installation(args)
-    try:
-        return measure(args, python, doctor)
-    finally:
-        remove(cleanup)
+    return run(measure, runs=10)
 
 
 def measure(args, python: str, doctor: list[str]) -> int:

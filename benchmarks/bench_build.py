@@ -9,7 +9,6 @@ Budgets: overhead at most 8x one interpreter start cold, at most 2x cached.
 """
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from harness import Sandbox  # noqa: E402
-from wheelenv import add_option, installation, remove  # noqa: E402
+from wheelenv import run  # noqa: E402
 
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 
@@ -36,16 +35,7 @@ def once(argv, env, cwd) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=8)
-    ap.add_argument("--check", action="store_true")
-    add_option(ap)
-    args = ap.parse_args()
-    python, doctor_cmd, cleanup = installation(args)
-    try:
-        return measure(args, python, doctor_cmd)
-    finally:
-        remove(cleanup)
+    return run(measure, runs=8)
 
 
 def measure(args, python: str, doctor_cmd: list[str]) -> int:

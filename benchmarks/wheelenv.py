@@ -40,6 +40,20 @@ def installation(args: argparse.Namespace) -> tuple[str, list[str], str | None]:
     return python, [str(venv / "bin" / "nerdctl-doctor")], cleanup
 
 
+def run(measure, runs: int) -> int:
+    """Parse --runs/--check/--venv, measure on the installation, clean up: what every benchmark's main does."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=runs)
+    ap.add_argument("--check", action="store_true", help="exit 1 when a budget is exceeded")
+    add_option(ap)
+    args = ap.parse_args()
+    python, doctor, cleanup = installation(args)
+    try:
+        return measure(args, python, doctor)
+    finally:
+        remove(cleanup)
+
+
 def remove(d: str | None) -> None:
     if d:
         shutil.rmtree(d, ignore_errors=True)
@@ -51,4 +65,4 @@ def env_without_bytecode_flag(env: dict[str, str]) -> dict[str, str]:
     return e
 
 
-__all__ = ["add_option", "env_without_bytecode_flag", "installation", "os", "remove"]
+__all__ = ["add_option", "env_without_bytecode_flag", "installation", "os", "remove", "run"]

@@ -22,6 +22,15 @@ def sandbox():
 
 
 @pytest.fixture
+def stops():
+    """Things to stop after the test (a VM's containerd, say), last in first out is not needed: each is separate."""
+    todo = []
+    yield todo
+    for f in todo:
+        f()
+
+
+@pytest.fixture
 def containerd(sandbox):
     """A real containerd serving /run/containerd/containerd.sock inside the sandbox root. Skips with a reason
     where it cannot start; under CI=true it fails instead."""

@@ -32,14 +32,6 @@ def vm_root(sb, *dirs: str) -> Path:
     return vm
 
 
-@pytest.fixture
-def stops():
-    todo = []
-    yield todo
-    for f in todo:
-        f()
-
-
 def rancher_desktop(sb, stops, running=True, engine="containerd", settings_dir=None):
     """~/.rd/bin (wrapper, rdctl, limactl) and a VM with a real k3s containerd and Rancher Desktop's buildkitd."""
     vm = vm_root(sb, "run/k3s/containerd", "run/buildkit")

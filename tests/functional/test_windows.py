@@ -18,14 +18,6 @@ def by_id(doc):
     return {c["id"]: c for c in doc["checks"]}
 
 
-@pytest.fixture
-def stops():
-    todo = []
-    yield todo
-    for f in todo:
-        f()
-
-
 @pytest.mark.containerd
 def test_rancher_desktop_on_windows_is_probed_inside_its_distro_through_wsl_exe(sandbox, stops):
     facts = windows_host(sandbox)
