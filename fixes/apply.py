@@ -243,9 +243,9 @@ def apply_edit(host, step: EditStep, edits: "Journal") -> StepReport:
         return apply_registry_edit(host, step, reg[0], reg[1], edits)
     physical = host.resolve(step.path)
     resolved = os.path.realpath(physical)  # a symlinked file is edited where it points
-    if not host.is_user_path(step.path) and not host.contained(physical):
+    if not host.contained(physical):  # SPEC 5: under --root, never outside it (a link, or a HOME/PATH entry)
         raise StepError(f"{step.path} resolves to {resolved}, outside the diagnosed root {host.root}: refused (a "
-                        "link in a mounted system must not edit this machine's files)")
+                        "fix of a mounted system must not edit this machine's files)")
     for _attempt in range(3):
         old_bytes = _raw(resolved)
         try:

@@ -233,11 +233,11 @@ class Sandbox:
         else:
             self.base = Path(tempfile.mkdtemp(prefix="nd", dir="/tmp"))
         self.root = self.base / "root"
-        self.home = self.base / "home"
+        self.home = self.root / "home" / "tester"  # the diagnosed system's: a fix under --root stays inside it
         self.xdg = self.base / "xdg"
         self.bin = self.base / "bin"
         for d in (self.root, self.home, self.xdg, self.bin):
-            d.mkdir()
+            d.mkdir(parents=True)
         os.chmod(self.xdg, 0o700)
         self.env: dict[str, str] = {
             "PATH": str(self.bin),

@@ -170,3 +170,19 @@ def test_a_hung_rdctl_is_an_error_not_a_stopped_app(sandbox):
     assert time.monotonic() - t0 < 5
     r = next(c for c in doc["checks"] if c["id"] == "rd.running")
     assert r["status"] == "error" and "did not answer" in r["summary"], r
+
+
+def test_under_a_root_a_home_outside_it_is_never_edited(sandbox, tmp_path):
+    """SPEC 5: under --root, a fix never writes outside it, a HOME entry outside it included."""
+    outside = tmp_path / "someone-elses-home"
+    outside.mkdir()
+    (outside / ".zshrc").write_text("# mine\n")
+    install_rd(sandbox, running=False)
+    rd_home = sandbox.home / ".rd"
+    import shutil
+
+    shutil.copytree(rd_home, outside / ".rd", symlinks=True)
+    env = {"HOME": str(outside), "SHELL": "/usr/bin/zsh"}
+    cp = sandbox.doctor("fix", "rd.add-path", "--yes", env=env)
+    assert cp.returncode == 1 and "outside the diagnosed root" in cp.stdout + cp.stderr, cp.stdout + cp.stderr
+    assert (outside / ".zshrc").read_text() == "# mine\n"
