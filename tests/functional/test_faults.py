@@ -529,3 +529,22 @@ def test_unreadable_files_are_named_as_nobody(sandbox, name):
     shown = logical.format(home=sandbox.home, xdg=sandbox.xdg)
     assert r["status"] in ("fail", "error"), r
     assert shown in r["summary"] + r["details"] and "permission denied" in (r["summary"] + r["details"]).lower(), r
+
+
+def test_an_interrupted_build_ends_a_nerdctl_that_ignores_sigterm(sandbox):
+    """A tool that ignores SIGTERM is ended all the same (forced after a second): the doctor exits 130 at once-ish
+    and leaves nothing running."""
+    pidfile = sandbox.base / "nerdctl.pid"
+    sandbox.script("nerdctl", f"trap '' TERM; echo $$ > {pidfile}; while :; do /bin/sleep 1; done\n")
+    (sandbox.base / "ctx").mkdir()
+    (sandbox.base / "ctx" / "Dockerfile").write_text("FROM scratch\n")
+    p = spawn(sandbox, "build", "--no-preflight", "--ref", "app:1", str(sandbox.base / "ctx"))
+    wait_for(pidfile)
+    child = int(pidfile.read_text())
+    t0 = time.monotonic()
+    os.kill(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 130 and b"Traceback" not in err, err
+    assert time.monotonic() - t0 < 5
+    time.sleep(0.3)
+    assert not alive(child)
