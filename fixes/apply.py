@@ -380,41 +380,38 @@ def apply_fix(host, fix: Fix, all_checks: Sequence | None = None, offering: str 
         res.message = message
         return res
 
-    try:
-        for i, step in enumerate(fix.steps):
-            emit(StepStarted(i, step))
-            if isinstance(step, AdviceStep):
-                rep = StepReport(step, None, step.text)
-                res.remaining.append(step.text)
-            elif isinstance(step, RunStep) and step.confirm and confirm is not None and not ask_once(step.confirm):
-                rep = StepReport(step, None, "not run: you said no")
-                res.remaining.append("run later: " + " ".join(step.argv))
-            elif isinstance(step, RunStep):
-                try:
-                    argv, env = run_argv(host, step)
-                except StepError as exc:
-                    return stop(i, StepReport(step, None, str(exc)), str(exc))
-                out = host.run_streaming(argv, lambda line, i=i: emit(StepOutput(i, line)), env=env,
-                                         timeout=STEP_TIMEOUT, inherit_terminal=argv[0] == "sudo")
-                code = out.exit_code if out.kind == "exited" else None
-                rep = StepReport(step, code, out.stdout if out.kind == "exited" else out.describe())
-                if code != 0:
-                    return stop(i, rep, f"step {i + 1} failed: {out.describe()}")
-            elif isinstance(step, EditStep):
-                assert edits is not None  # made above whenever the fix has an edit step
-                try:
-                    rep = apply_edit(host, step, edits)
-                except (StepError, EditError, OSError) as exc:
-                    return stop(i, StepReport(step, None, str(exc)), f"step {i + 1} failed: {exc}")
-                for line in rep.output.splitlines():
-                    emit(StepOutput(i, line))
-            else:  # pragma: no cover
-                raise TypeError(step)
-            res.steps.append(rep)
-            emit(StepDone(i, rep))
-        res.applied = True
-    finally:
-        pass  # every edit was journaled before it was made
+    for i, step in enumerate(fix.steps):
+        emit(StepStarted(i, step))
+        if isinstance(step, AdviceStep):
+            rep = StepReport(step, None, step.text)
+            res.remaining.append(step.text)
+        elif isinstance(step, RunStep) and step.confirm and confirm is not None and not ask_once(step.confirm):
+            rep = StepReport(step, None, "not run: you said no")
+            res.remaining.append("run later: " + " ".join(step.argv))
+        elif isinstance(step, RunStep):
+            try:
+                argv, env = run_argv(host, step)
+            except StepError as exc:
+                return stop(i, StepReport(step, None, str(exc)), str(exc))
+            out = host.run_streaming(argv, lambda line, i=i: emit(StepOutput(i, line)), env=env,
+                                     timeout=STEP_TIMEOUT, inherit_terminal=argv[0] == "sudo")
+            code = out.exit_code if out.kind == "exited" else None
+            rep = StepReport(step, code, out.stdout if out.kind == "exited" else out.describe())
+            if code != 0:
+                return stop(i, rep, f"step {i + 1} failed: {out.describe()}")
+        elif isinstance(step, EditStep):
+            assert edits is not None  # made above whenever the fix has an edit step
+            try:
+                rep = apply_edit(host, step, edits)
+            except (StepError, EditError, OSError) as exc:
+                return stop(i, StepReport(step, None, str(exc)), f"step {i + 1} failed: {exc}")
+            for line in rep.output.splitlines():
+                emit(StepOutput(i, line))
+        else:  # pragma: no cover
+            raise TypeError(step)
+        res.steps.append(rep)
+        emit(StepDone(i, rep))
+    res.applied = True
     if all_checks is not None:
         res.recheck = recheck(host, fix, all_checks, offering, emit)
         res.resolved = problem_gone(fix, res.recheck, offering)
