@@ -7,7 +7,6 @@ import stat
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from ..fileops import kind_of
-from ..paths import unix_path  # noqa: F401 - the Host's
 
 if TYPE_CHECKING:
     from typing import Any
