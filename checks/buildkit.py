@@ -384,7 +384,9 @@ def buildkit_daemon(host: Host, deps: Deps) -> Result:
             return Result.ok(f"no buildkitd process is visible{' here' if procs is None else ''}, but {answering} "
                              "answers", evidence=ev)
         if not units and not host.which("buildkitd"):
-            return Result.fail("no buildkitd is installed or running", evidence=ev, fixes=[install_fix(host)])
+            # with buildctl missing too, BuildKit is not installed at all: one root cause, buildkit.buildctl's
+            return Result.fail("no buildkitd is installed or running", evidence=ev, fixes=[install_fix(host)],
+                               cause=None if host.which("buildctl") else "buildkit.buildctl")
         cause = containerd_cause(host, units)
         stale = stale_sockets(host)
         if stale:

@@ -104,3 +104,14 @@ def test_a_dead_daemon_says_so_and_how_to_restart_it_never_install(sandbox):
     assert "buildkit.host" in step["explains"]
     assert step["fix"] == "buildkit.enable-service" or "systemctl restart buildkit" in step["text"]
     every_failure_once(doc)
+
+
+def test_buildkit_not_installed_at_all_is_one_step(sandbox):
+    """No buildctl and no buildkitd: BuildKit is missing, one step for it (not one for the client and one for the
+    daemon), and no two next steps say the same thing."""
+    doc = sandbox.doctor_json("--mode", "rootful")
+    steps = steps_of(doc)
+    assert "buildkit.daemon" in steps["buildkit.buildctl"] and "buildkit.daemon" not in steps
+    texts = [s["text"] for s in doc["next_steps"]]
+    assert len(texts) == len(set(texts)), texts
+    every_failure_once(doc)
