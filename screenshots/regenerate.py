@@ -3,8 +3,8 @@
 
     sudo python3 screenshots/regenerate.py        (Linux, root: it needs a private mount namespace)
 
-Each state is built inside `unshare -m`, where /home, /run, /opt and /usr/local are empty tmpfs and /etc and /var
-are throwaway overlays, so the TUI diagnoses `--root /` and shows the paths a user would see (/home/alex,
+Each state is built inside `unshare -m`, where /home, /run, /opt and /usr/local are empty tmpfs and /etc, /var and
+/usr/lib/systemd are throwaway overlays, so the TUI diagnoses `--root /` and shows the paths a user would see (/home/alex,
 /usr/local/bin/nerdctl, /Users/alex/.rd/bin), never a test harness's. The healthy host runs a real containerd;
 BuildKit, nerdctl, rdctl and Tilt are the test stand-ins. Nothing outside the namespace changes, except that
 /Users, /Applications and /Library are created as empty mount points when missing and removed again.
@@ -32,8 +32,9 @@ def in_namespace() -> None:
         subprocess.run(["mount", "-t", "tmpfs", "nd-shot", d], check=True)
     os.makedirs("/run/nd-overlay", exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "nd-overlay", "/run/nd-overlay"], check=True)
-    for d in ("/etc", "/var"):
-        name = d.strip("/")
+    for d in ("/etc", "/var", "/usr/lib/systemd"):  # /lib/systemd/system is /usr/lib/systemd/system: a unit a
+        name = d.strip("/").replace("/", "-")     # state writes there must not reach this machine
+        os.makedirs(d, exist_ok=True)
         up, work = f"/run/nd-overlay/{name}-up", f"/run/nd-overlay/{name}-work"
         os.makedirs(up)
         os.makedirs(work)
