@@ -3,11 +3,11 @@ from __future__ import annotations
 
 
 from ..model import Result
-from ..paths import version_of
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """The first dotted version in ``text``: 'nerdctl version 1.7.6' -> (1, 7, 6)."""
+    from ..paths import version_of
     return version_of(text)
 
 

@@ -12,17 +12,6 @@ from __future__ import annotations
 import os
 import re
 
-from ..facts import (buildkit_candidates as candidates, containerd_server, containerd_target, nerdctl_config)
-from ..fixes import buildkit as fixes
-from ..fixes.all import build as build_fix
-from ..constants import DEFAULT_CONTAINERD, SETUPTOOL
-from ..buildkit.config import judge_config, line_col
-from ..buildkit.probe import (LABEL, dead_host_message, nerdctl_no_host_message, probe_all,
-                              read_workers, sharable_differences)
-from ..buildkit.units import (OCI_RUNTIMES, buildkitd_installed, config_path, daemons, expected_rootless_flags,
-                              oci_enabled, overriding_flags, parse_flags, service_units, system_unit, unit_file, unit_runs_oci, worker_flags)
-from ..fileops import HostFileError
-from ..paths import unix_path
 from ..model import Deps, Fix, Result, check
 from ._util import read_version, vstr, probes_vm
 
@@ -89,6 +78,8 @@ def _debian_release(d: dict) -> int:
 
 
 def install_fix(host) -> Fix:
+    from ..fixes import buildkit as fixes
+    from ..constants import SETUPTOOL
     d = host.distro()
     ids = {d.get("id", "")} | set((d.get("like") or "").split())
     debian_has_buildkit = _debian_release(d) >= 13 or (d.get("id") == "ubuntu" and _version(d) >= (24, 4))
@@ -124,6 +115,8 @@ def install_fix(host) -> Fix:
 @check("buildkit.host", title="BuildKit daemon nerdctl will use", requires=("buildkit.buildctl",))
 @probes_vm
 def buildkit_host(host: Host, deps: Deps) -> Result:
+    from ..buildkit.probe import dead_host_message, nerdctl_no_host_message, probe_all
+    from ..buildkit.units import buildkitd_installed
     probed = probe_all(host)
     selected = next((c["address"] for c in probed if c["outcome"] == "answered"), None)
     evidence: dict[str, Any] = {"candidates": probed, "selected": selected, "namespace": host.namespace}
@@ -182,6 +175,7 @@ def buildkit_host(host: Host, deps: Deps) -> Result:
 
 def restart_advice(host) -> str:
     """How to restart a buildkitd that died, for this platform and front-end."""
+    from ..buildkit.units import service_units, system_unit
     if host.vm:
         return f"restart {host.frontend.name} (its buildkitd is the front-end's own service)"
     if host.rootless:
@@ -193,6 +187,8 @@ def restart_advice(host) -> str:
 
 
 def no_host_fixes(host) -> list[Fix]:
+    from ..fixes import buildkit as fixes
+    from ..buildkit.units import buildkitd_installed, system_unit
     if host.vm or not buildkitd_installed(host):
         return [install_fix(host)]
     if host.rootless:
@@ -205,6 +201,7 @@ def no_host_fixes(host) -> list[Fix]:
 @check("buildkit.worker", title="BuildKit worker the daemon runs", requires=("buildkit.host",))
 @probes_vm
 def buildkit_worker(host: Host, deps: Deps) -> Result:
+    from ..buildkit.probe import LABEL, read_workers, sharable_differences
     selected = deps["buildkit.host"].evidence.get("selected")
     if not selected:
         return Result.skip("no BuildKit daemon answers")
@@ -254,6 +251,7 @@ def buildkit_worker(host: Host, deps: Deps) -> Result:
 
 
 def worker_fixes(host) -> list[Fix]:
+    from ..fixes.all import build as build_fix
     if host.vm:
         f = build_fix(host.frontend.worker_fix(host.namespace))
         return [f] if f else []
@@ -264,6 +262,9 @@ def worker_fixes(host) -> list[Fix]:
 
 
 def install_containerd_worker_fix(host) -> Fix | None:
+    from ..facts import nerdctl_config
+    from ..fixes import buildkit as fixes
+    from ..buildkit.units import expected_rootless_flags, unit_file, worker_flags
     if not host.rootless:
         return None
     env = {"CONTAINERD_NAMESPACE": host.namespace}
@@ -276,6 +277,11 @@ def install_containerd_worker_fix(host) -> Fix | None:
 
 
 def configure_fix(host) -> Fix:
+    from ..facts import containerd_target
+    from ..fixes import buildkit as fixes
+    from ..constants import DEFAULT_CONTAINERD
+    from ..buildkit.units import config_path, overriding_flags
+    from ..paths import unix_path
     import shlex
 
     path, _ = config_path(host)
@@ -298,6 +304,10 @@ def configure_fix(host) -> Fix:
 
 @check("buildkit.config", title="buildkitd.toml worker configuration")
 def buildkit_config(host: Host, deps: Deps) -> Result:
+    from ..facts import containerd_target
+    from ..buildkit.config import judge_config, line_col
+    from ..buildkit.units import OCI_RUNTIMES, config_path, overriding_flags
+    from ..fileops import HostFileError
     if host.vm:
         return Result.skip(f"the buildkitd inside {host.frontend.label} is configured by the front-end "
                            "(see buildkit.daemon and buildkit.worker)")
@@ -347,6 +357,9 @@ def buildkit_config(host: Host, deps: Deps) -> Result:
 @check("buildkit.daemon", title="buildkitd processes and services")
 @probes_vm
 def buildkit_daemon(host: Host, deps: Deps) -> Result:
+    from ..fixes import buildkit as fixes
+    from ..constants import SETUPTOOL
+    from ..buildkit.units import daemons, expected_rootless_flags, oci_enabled, service_units, system_unit, unit_runs_oci, worker_flags
     if host.vm:
         return vm_daemon(host)
     procs = daemons(host)
@@ -416,6 +429,8 @@ def buildkit_daemon(host: Host, deps: Deps) -> Result:
 
 def stale_sockets(host) -> list[str]:
     """Default BuildKit sockets that exist but refuse connections: a daemon that died."""
+    from ..facts import buildkit_candidates as candidates
+    from ..paths import unix_path
     out = []
     for c in candidates(host):
         p = unix_path(c["address"])
@@ -427,6 +442,8 @@ def stale_sockets(host) -> list[str]:
 def containerd_cause(host, units: list[dict]) -> str | None:
     """An installed buildkitd that runs only the containerd worker cannot start while containerd is down: then
     this failure is containerd.socket's. One with the OCI worker starts regardless."""
+    from ..facts import containerd_server
+    from ..buildkit.units import oci_enabled, system_unit, unit_runs_oci
     unit = system_unit(host) if not host.rootless else next((u for u in units if u["scope"] == "user"), None)
     oci = unit_runs_oci(host, unit) if unit else oci_enabled(host, {})[0]
     if oci:
@@ -435,6 +452,8 @@ def containerd_cause(host, units: list[dict]) -> str | None:
 
 
 def _answering_daemon(deps, host) -> str | None:
+    from ..facts import buildkit_candidates as candidates
+    from ..paths import unix_path
     for c in candidates(host):
         p = unix_path(c["address"])
         if p and host.probe_socket(c["address"], timeout=min(host.timeout, 2.0)).outcome == "answered":
@@ -443,6 +462,7 @@ def _answering_daemon(deps, host) -> str | None:
 
 
 def vm_daemon(host) -> Result:
+    from ..buildkit.units import parse_flags
     import shlex
 
     out = host.run_vm(["cat", "/etc/conf.d/buildkitd"], sudo=False)

@@ -3,7 +3,6 @@ the containerd runtime."""
 from __future__ import annotations
 
 
-from ..fixes import frontends as fixes
 from ..frontends.colima import Colima
 
 from ..model import Deps, Result, check
@@ -31,6 +30,7 @@ def installed(host: Host, deps: Deps) -> Result:
 
 @check("colima.running", title="colima runs with the containerd runtime", requires=("colima.installed",))
 def running(host: Host, deps: Deps) -> Result:
+    from ..fixes import frontends as fixes
     import json
 
     fe = colima(host)

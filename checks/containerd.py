@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 
-from ..constants import K3S_SOCKET
-from ..facts import containerd_server, containerd_target
 
 from ._util import probes_vm
 from ..model import Deps, Result, check
@@ -18,6 +16,7 @@ ROOTFUL_SOCKET = "/run/containerd/containerd.sock"
 
 
 def address_evidence(host) -> dict:
+    from ..facts import containerd_target
     target = containerd_target(host)
     addr = {"value": target.address["value"], "source": target.address["source"]}
     if host.rootless and addr["source"] == "default":
@@ -28,6 +27,7 @@ def address_evidence(host) -> dict:
 @check("containerd.socket", title="containerd socket nerdctl will use")
 @probes_vm
 def socket(host: Host, deps: Deps) -> Result:
+    from ..facts import containerd_server, containerd_target
     target = containerd_target(host)
     ev: dict[str, Any] = {"address": address_evidence(host)}
     if host.vm:
@@ -104,6 +104,7 @@ def start_containerd(host) -> str:
 
 
 def list_namespaces(host) -> tuple[list[str] | None, dict]:
+    from ..facts import containerd_target
     if host.vm:
         out = host.run_vm(["ctr", "--address", host.frontend.containerd_address, "namespaces", "ls", "-q"])
     elif host.which("nerdctl"):
@@ -122,6 +123,7 @@ def list_namespaces(host) -> tuple[list[str] | None, dict]:
 @check("containerd.namespace", title="Target namespace in containerd", requires=("containerd.socket",))
 @probes_vm
 def namespace(host: Host, deps: Deps) -> Result:
+    from ..constants import K3S_SOCKET
     names, ev = list_namespaces(host)
     ev["target"] = host.namespace
     if names is None:

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 
-from ..constants import K3S_SOCKET
-from ..facts import containerd_target, nerdctl_toml_path
-from ..fixes import nerdctl as fixes
-from ..fileops import HostFileError
-from ..frontends import VM_FRONTENDS
-from ..kubeconfig import LOADERS, kubeconfig_files, load_kubeconfig, product, product_from_location
 from ..model import Deps, Fix, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -25,6 +19,7 @@ NOT_LOADED = ("Tilt does not load skips_local_docker images into {p} nodes: thei
 
 def kubeadm_endpoint(host) -> str | None:
     """The kubelet's runtime endpoint on a kubeadm-style host, when one is configured here."""
+    from ..fileops import HostFileError
     for p in ("/var/lib/kubelet/kubeadm-flags.env", "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
         try:
             text = host.read_text(p)
@@ -50,12 +45,16 @@ def kubeadm_endpoint(host) -> str | None:
 
 
 def use_cluster_fix(host, socket: str) -> Fix:
+    from ..facts import nerdctl_toml_path
+    from ..fixes import nerdctl as fixes
     path, _ = nerdctl_toml_path(host)
     return fixes.use_cluster_containerd(path or "/etc/nerdctl/nerdctl.toml", socket, privileged=not host.rootless)
 
 
 @check("kube.context", title="Kubernetes context sees the built images")
 def context(host: Host, deps: Deps) -> Result:
+    from ..facts import containerd_target
+    from ..kubeconfig import LOADERS, kubeconfig_files, load_kubeconfig, product, product_from_location
     merged, files, error = load_kubeconfig(host)
     ev: dict[str, Any] = {"kubeconfig": files or kubeconfig_files(host)}
     if error:
@@ -102,6 +101,8 @@ def context(host: Host, deps: Deps) -> Result:
 
 
 def _visibility(host, ev, cur, cluster, prod, nerd_path) -> Result:
+    from ..constants import K3S_SOCKET
+    from ..frontends import VM_FRONTENDS
     kubelet = None
     owner = next((cls for cls in VM_FRONTENDS.values() if prod in cls.kube_products), None)
     if owner is not None:  # a front-end's own cluster: is nerdctl that front-end's wrapper, and the right VM?

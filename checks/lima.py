@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import os
 
-from ..fixes import frontends as fixes
 from ..frontends.lima import Lima
-from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -28,6 +26,7 @@ def installed(host: Host, deps: Deps) -> Result:
 
 
 def alias_in_rc(host) -> str | None:
+    from ..fileops import HostFileError
     for name in (".bashrc", ".zshrc", ".bash_profile", ".profile"):
         p = os.path.join(host.home or "/nonexistent", name)
         try:
@@ -41,6 +40,7 @@ def alias_in_rc(host) -> str | None:
 
 @check("lima.nerdctl", title="nerdctl.lima reachable the way Tilt runs commands", requires=("lima.installed",))
 def nerdctl(host: Host, deps: Deps) -> Result:
+    from ..fixes import frontends as fixes
     fe = lima(host)
     ev: dict[str, Any] = {"instance": fe.instance(), "nerdctl.lima": host.which("nerdctl.lima"),
                           "nerdctl": host.which("nerdctl")}

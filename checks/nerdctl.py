@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import os
 
-from ..constants import REG_MACHINE_ENV, REG_USER_ENV
-from ..facts import TOML_KEYS_SINCE, nerdctl_config
-from ..frontends import VM_FRONTENDS
 
 from ..model import Deps, Result, check
 from ._util import read_version, vstr, probes_vm
@@ -22,6 +19,7 @@ WHY_127 = "Tilt's custom_build fails with `exit status 127` (command not found o
 
 def other_places(host) -> list[str]:
     """Where nerdctl may really be when it is not on PATH (logical paths)."""
+    from ..frontends import VM_FRONTENDS
     places = []
     if host.home:
         places += [os.path.join(host.home, ".rd", "bin", "nerdctl"), os.path.join(host.home, ".local", "bin", "nerdctl")]
@@ -42,6 +40,7 @@ RESTART = "a running Tilt, your terminal and your IDE (a program keeps the Path 
 def installed_windows(host) -> Result:
     """Windows: nerdctl.exe through Path and PATHEXT; Rancher Desktop's stub, or a native Windows nerdctl (another
     product: Windows containers); on the registry's Path but not this process's."""
+    from ..constants import REG_MACHINE_ENV, REG_USER_ENV
     path = host.which("nerdctl")
     ev: dict[str, Any] = {"Path": host.path_entries(), "PATHEXT": host.pathext()}
     if path:
@@ -132,6 +131,7 @@ def installed(host: Host, deps: Deps) -> Result:
 def missing_cause(host, on_path: list[dict], runnable: list[dict]) -> str | None:
     """Why nerdctl is not runnable from PATH, as a front-end's check finds it: a stale link of the front-end on
     PATH (its links check), or its nerdctl installed where PATH does not reach (its PATH check)."""
+    from ..frontends import VM_FRONTENDS
     fes = [cls(host) for cls in VM_FRONTENDS.values()]
     for f in on_path:
         if f["state"] == "dangling-link":
@@ -177,6 +177,7 @@ def version(host: Host, deps: Deps) -> Result:
 
 @check("nerdctl.config", title="nerdctl configuration")
 def config(host: Host, deps: Deps) -> Result:
+    from ..facts import TOML_KEYS_SINCE, nerdctl_config
     cfg = nerdctl_config(host)
     ev: dict[str, Any] = {
         "path": host.show(cfg.path) if cfg.path else None,

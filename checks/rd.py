@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import os
 
-from ..fixes import frontends as fixes
-from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
-from ..frontends.rancher_desktop import RancherDesktop, settings_engine
-from ..constants import REG_MACHINE_ENV, REG_USER_ENV
-from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 if TYPE_CHECKING:
+    from ..frontends.rancher_desktop import RancherDesktop
     from typing import Any
     from ..host import Host
 
@@ -21,6 +17,7 @@ MARK_END = "### MANAGED BY RANCHER DESKTOP END (DO NOT EDIT)"
 
 
 def rd(host) -> RancherDesktop:
+    from ..frontends.rancher_desktop import RancherDesktop
     return host.frontend if isinstance(host.frontend, RancherDesktop) else RancherDesktop(host)
 
 
@@ -76,6 +73,7 @@ def running(host: Host, deps: Deps) -> Result:
 
 
 def read_settings(host) -> tuple[dict | None, dict]:
+    from ..fileops import HostFileError
     import json
 
     found = find_install(host)
@@ -97,12 +95,15 @@ def read_settings(host) -> tuple[dict | None, dict]:
 
 
 def engine_of(data: dict) -> tuple[str | None, str]:
+    from ..frontends.rancher_desktop import settings_engine
     return settings_engine(data)
 
 
 def locked_engine(host) -> tuple[str | None, str | None]:
     """(the profile file, or on Windows the registry key, that locks the engine, its engine) from a locked
     deployment profile."""
+    from ..frontends.rancher_desktop import settings_engine
+    from ..fileops import HostFileError
     import json
 
     if host.windows:
@@ -131,6 +132,7 @@ def locked_engine(host) -> tuple[str | None, str | None]:
 
 @check("rd.engine", title="Rancher Desktop container engine", requires=("rd.installed",))
 def engine(host: Host, deps: Deps) -> Result:
+    from ..fixes import frontends as fixes
     try:
         data, ev = read_settings(host)
     except ValueError as exc:
@@ -179,6 +181,7 @@ def rc_files(host) -> list[tuple[str, str]]:
 
 
 def managed_blocks(host) -> list[str]:
+    from ..fileops import HostFileError
     found = []
     for _shell, p in rc_files(host):
         try:
@@ -211,6 +214,8 @@ RESTART = "a running Tilt, your terminal and your IDE (anything started before t
 def path_windows(host) -> Result:
     """Windows: Rancher Desktop's win32\\bin on this process's Path; the installer puts it on the user's (per-user
     install) or the machine's Path in the registry, and a program keeps the Path it was started with."""
+    from ..fixes import frontends as fixes
+    from ..constants import REG_MACHINE_ENV, REG_USER_ENV
     res = rd(host).resources()
     process = host.path_entries()
     user, machine = host.registry_path(REG_USER_ENV), host.registry_path(REG_MACHINE_ENV)
@@ -232,6 +237,7 @@ def path_windows(host) -> Result:
 
 @check("rd.path", title="Rancher Desktop tools on PATH", requires=("rd.installed",))
 def path(host: Host, deps: Deps) -> Result:
+    from ..fixes import frontends as fixes
     if host.windows:
         return path_windows(host)
     b = rd_bin(host)
@@ -296,6 +302,8 @@ def is_rd_target(host, target: str) -> bool:
 
 @check("rd.legacy-links", title="Stale Rancher Desktop links", requires=("rd.installed",))
 def legacy_links(host: Host, deps: Deps) -> Result:
+    from ..fixes import frontends as fixes
+    from ..frontends.rancher_desktop import TOOLS as RD_TOOLS
     if host.windows:
         return Result.skip("Windows has no stale links: Rancher Desktop never linked its tools there")
     dirs = ["/usr/local/bin"] + ([os.path.join(host.home, ".local", "bin")] if host.home else [])
@@ -339,6 +347,7 @@ def legacy_links(host: Host, deps: Deps) -> Result:
 
 def wsl_conf_append_windows_path(host) -> bool | None:
     """[interop] appendWindowsPath in /etc/wsl.conf (default true); None when unreadable."""
+    from ..fileops import HostFileError
     try:
         text = host.read_text("/etc/wsl.conf", limit=64 << 10)
     except HostFileError as exc:
@@ -357,6 +366,8 @@ def wsl_conf_append_windows_path(host) -> bool | None:
 
 @check("rd.wsl-integration", title="Rancher Desktop's WSL integration for this distro", requires=("rd.installed",))
 def wsl_integration(host: Host, deps: Deps) -> Result:
+    from ..fixes import frontends as fixes
+    from ..fileops import HostFileError
     import json
 
     distro = host.wsl_distro()

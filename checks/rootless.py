@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-from ..facts import rootlesskit_state_dir
-from ..fileops import HostFileError
 from ..model import Deps, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -56,6 +54,7 @@ def hint(host, tool: str) -> str:
 
 
 def subid_entry(host, path: str, user: str, uid: int) -> tuple[bool | None, str]:
+    from ..fileops import HostFileError
     try:
         text = host.read_text(path)
     except HostFileError as exc:
@@ -76,6 +75,7 @@ def subid_entry(host, path: str, user: str, uid: int) -> tuple[bool | None, str]
 
 @check("rootless.prereqs", title="Rootless containerd prerequisites")
 def prereqs(host: Host, deps: Deps) -> Result:
+    from ..facts import rootlesskit_state_dir
     if host.mode != "rootless":
         return Result.skip(f"not rootless (mode {host.mode})")
     items: list[dict[str, Any]] = []

@@ -111,7 +111,7 @@ def test_kubeconfig_loading_never_raises(text):
     import os
     import tempfile
 
-    from nerdctl_doctor.checks.kube import load_kubeconfig
+    from nerdctl_doctor.kubeconfig import load_kubeconfig
     from nerdctl_doctor.host.core import Host
 
     with tempfile.TemporaryDirectory() as d:

@@ -71,7 +71,7 @@ def test_buildkit_host_env_wins_without_fallback(tmp_path):
     ("colima-work", "colima"), ("arn:aws:eks:eu:1:cluster/x", "eks"), ("x.eksctl.io", "eks"), ("orbstack", "orbstack"),
     ("orbstack-2", None), ("default", None), ("kindest", None)])
 def test_tilt_product_from_the_cluster_field(cluster, product):
-    from nerdctl_doctor.checks.kube import product as prod
+    from nerdctl_doctor.kubeconfig import product as prod
 
     assert prod(cluster) == product
 
