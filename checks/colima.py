@@ -3,18 +3,20 @@ the containerd runtime."""
 from __future__ import annotations
 
 
-from ..frontends.colima import Colima
 
 from ..model import Deps, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 if TYPE_CHECKING:
+    from ..frontends.colima import Colima
     from typing import Any
     from ..host import Host
 
 
-def colima(host) -> Colima:
+def colima(host) -> "Colima":
+    from ..frontends.colima import Colima
+
     return host.frontend if isinstance(host.frontend, Colima) else Colima(host)
 
 

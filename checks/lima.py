@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import os
 
-from ..frontends.lima import Lima
 from ..model import Deps, Result, check
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 if TYPE_CHECKING:
+    from ..frontends.lima import Lima
     from typing import Any
     from ..host import Host
 
 
-def lima(host) -> Lima:
+def lima(host) -> "Lima":
+    from ..frontends.lima import Lima
+
     return host.frontend if isinstance(host.frontend, Lima) else Lima(host)
 
 

@@ -25,7 +25,7 @@ def _raise_interrupted(signum: int, frame: Any) -> None:
 def _end_children() -> None:
     from .host.procs import end_children
 
-    end_children()
+    end_children(final=True)
 
 
 def _usable_streams() -> None:
@@ -94,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        procs = sys.modules.get(__package__ + ".host.procs")
+        if procs is not None:
+            procs.resume()  # a caller that goes on in this process (a test, an embedding) may start programs
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         except (ValueError, OSError):

@@ -21,11 +21,18 @@ PIPE_GRACE = 0.5  # after the program exits, how long its output may still take 
 
 _LIVE: set[subprocess.Popen[bytes]] = set()
 _LIVE_LOCK = threading.Lock()
+# Starting a program and tracking it happen under this lock, and ending the children takes it too: a program that a
+# thread is starting at that very moment is either tracked in time to be ended, or ended as it is tracked.
+_SPAWN_LOCK = threading.Lock()
+_ENDING = [False]
 
 
 def track(proc: "subprocess.Popen[bytes]") -> None:
     with _LIVE_LOCK:
         _LIVE.add(proc)
+        ending = _ENDING[0]
+    if ending:  # the doctor is ending: a program started now must not outlive it
+        osapi.end_process(proc, force=True)
 
 
 def untrack(proc: "subprocess.Popen[bytes]") -> None:
@@ -33,11 +40,35 @@ def untrack(proc: "subprocess.Popen[bytes]") -> None:
         _LIVE.discard(proc)
 
 
-def end_children(grace: float = 1.0) -> None:
-    """End every program the doctor started that still runs: asked first (its whole group), then forced after
-    ``grace`` seconds. A program that ignores the request is ended all the same."""
+SLICE = 0.2  # the longest the main thread blocks at a time: a signal another thread received waits for this
+
+
+def wait_for(event: threading.Event, timeout: float | None) -> bool:
+    """Event.wait, in slices: the kernel may hand SIGINT/SIGTERM to any thread, and Python runs its handler only
+    when the main thread wakes up; a single long wait would sit on it until the wait ends."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = SLICE if deadline is None else min(SLICE, deadline - time.monotonic())
+        if left <= 0:
+            return event.is_set()
+        if event.wait(left):
+            return True
+
+
+def resume() -> None:
+    """Programs may be started again (after end_children(final=True), for a caller that goes on: tests, the TUI)."""
     with _LIVE_LOCK:
-        procs = list(_LIVE)
+        _ENDING[0] = False
+
+
+def end_children(grace: float = 1.0, final: bool = False) -> None:
+    """End every program the doctor started that still runs: asked first (its whole group), then forced after
+    ``grace`` seconds. A program that ignores the request is ended all the same. ``final``: the doctor is ending,
+    so a program another thread starts from now on is ended as it starts."""
+    with _SPAWN_LOCK:
+        with _LIVE_LOCK:
+            _ENDING[0] = True
+            procs = list(_LIVE)
     for p in procs:
         osapi.end_process(p, force=False)
     deadline = time.monotonic() + grace
@@ -48,6 +79,8 @@ def end_children(grace: float = 1.0) -> None:
             osapi.end_process(p, force=True)
         except Exception:  # noqa: BLE001
             pass
+    if not final:
+        resume()
 
 
 class Lines:
@@ -106,16 +139,17 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
     kwargs: dict[str, Any] = {} if terminal else osapi.new_group_kwargs()
     stdin: Any = subprocess.PIPE if input is not None else (None if terminal else subprocess.DEVNULL)
     try:
-        proc = subprocess.Popen([exe, *shown[1:]], stdin=stdin, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT if merge else subprocess.PIPE, env=dict(env), cwd=cwd,
-                                **kwargs)
+        with _SPAWN_LOCK:
+            proc = subprocess.Popen([exe, *shown[1:]], stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT if merge else subprocess.PIPE, env=dict(env), cwd=cwd,
+                                    **kwargs)
+            track(proc)
     except PermissionError as exc:
         return Outcome(shown, "not-executable", where=where, detail=exc.strerror or str(exc))
     except FileNotFoundError as exc:  # e.g. a script whose interpreter is missing
         return Outcome(shown, "not-executable", where=where, detail=f"cannot execute: {exc.strerror}")
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument or the environment
         return Outcome(shown, "error", where=where, detail=getattr(exc, "strerror", None) or str(exc))
-    track(proc)
     group = not terminal
     out: list[bytes] = []
     err: list[bytes] = []
@@ -144,7 +178,7 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
                 proc.stdin.close()
             except (OSError, ValueError):
                 pass
-        if not exited.wait(None if timeout is None else max(0.0, start + timeout - time.monotonic())):
+        if not wait_for(exited, None if timeout is None else max(0.0, start + timeout - time.monotonic())):
             timed_out = True
             osapi.end_process(proc, force=True, group=group)
             exited.wait(1.0)
