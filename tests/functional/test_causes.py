@@ -3,6 +3,7 @@ that check's problem, found in this run. Each case pairs two hosts whose failing
 reasons differ, so that a fixed table of ids would get one of them wrong."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import time
@@ -20,11 +21,18 @@ def every_failure_once(doc) -> None:
     assert sorted(explained) == bad
 
 
+@contextlib.contextmanager
 def running_tilt(sandbox, path: str):
+    """A fake `tilt up` running with `path`, visible under the sandbox's /proc while the block runs."""
     proc = subprocess.Popen([str(sandbox.bin / "tilt"), "up"], env={**sandbox.env, "PATH": path})
-    time.sleep(0.3)
-    sandbox.fake_proc(proc.pid)
-    return proc
+    try:
+        time.sleep(0.3)
+        sandbox.fake_proc(proc.pid)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(sandbox.root / "proc" / str(proc.pid), ignore_errors=True)
 
 
 TILT = 'import sys, time\nif sys.argv[1:] == ["version"]:\n    print("v0.33.10, built 2023-12-15")\n    sys.exit(0)\ntime.sleep(30)\n'
@@ -40,24 +48,15 @@ def test_tilt_missing_is_its_own_root_cause(sandbox):
 
 def test_a_running_tilt_whose_path_lacks_nerdctl_is_explained_by_nerdctl_missing(sandbox):
     sandbox.script("tilt", TILT, python=True)
-    proc = running_tilt(sandbox, "/usr/bin:/bin")
-    try:
+    with running_tilt(sandbox, "/usr/bin:/bin"):
         doc = sandbox.doctor_json("--mode", "rootful", "--only", "nerdctl.installed,tilt.installed")
-    finally:
-        proc.kill()
-        proc.wait()
-        shutil.rmtree(sandbox.root / "proc" / str(proc.pid))
     r = {c["id"]: c for c in doc["checks"]}
     assert r["tilt.installed"]["status"] == "fail" and "lacks nerdctl" in r["tilt.installed"]["summary"]
     assert steps_of(doc) == {"nerdctl.installed": ["tilt.installed"]}
     # with nerdctl on the shell's PATH, the running Tilt's PATH is a problem of its own
     sandbox.script("nerdctl", 'echo "nerdctl version 1.7.6"\n')
-    proc = running_tilt(sandbox, "/usr/bin:/bin")
-    try:
+    with running_tilt(sandbox, "/usr/bin:/bin"):
         doc = sandbox.doctor_json("--mode", "rootful", "--only", "nerdctl.installed,tilt.installed")
-    finally:
-        proc.kill()
-        proc.wait()
     assert steps_of(doc) == {"tilt.installed": []}
 
 
