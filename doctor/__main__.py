@@ -1,5 +1,3 @@
-import sys
+from .entry import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

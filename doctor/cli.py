@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 COMMANDS = {"fix": "fix", "build": "build", "tilt-extension": "tilt_extension"}
 
 
-def _raise_interrupted(signum: int, frame: Any) -> None:
+def _on_signal(signum: int, frame: Any) -> None:
+    """SIGINT raises KeyboardInterrupt, the others Interrupted; a signal that lands while the main thread starts a
+    program waits until the program is tracked (host.procs.held), so that the ending reaches it."""
+    procs = sys.modules.get(__package__ + ".host.procs")
+    if procs is not None and procs.held(signum):
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Interrupted(signum)
 
 
@@ -50,10 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = {}
     from . import osapi
 
-    signals = osapi.terminating_signals()
-    for sig in signals:
+    for sig in (signal.SIGINT, *osapi.terminating_signals()):
         try:
-            previous[sig] = signal.signal(sig, _raise_interrupted)
+            previous[sig] = signal.signal(sig, _on_signal)
         except (ValueError, OSError):  # not the main thread (tests calling main in-process)
             pass
 
@@ -117,7 +123,3 @@ def _dispatch(args: list[str]) -> int:
     from .commands import diagnose
 
     return int(diagnose.run(args))
-
-
-def entry() -> None:  # pragma: no cover - the console script
-    sys.exit(main())

@@ -4,6 +4,7 @@ when the doctor is interrupted. Probes, fix steps, sudo's writes and the build b
 ``run``; the OS-specific parts (process groups, ending a child) are osapi's."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -25,6 +26,20 @@ _LIVE_LOCK = threading.Lock()
 # thread is starting at that very moment is either tracked in time to be ended, or ended as it is tracked.
 _SPAWN_LOCK = threading.Lock()
 _ENDING = [False]
+# Signal handlers run in the main thread, between any two steps of its Python code, Popen's own included: a Ctrl-C
+# that lands after the program started but before it is tracked would leave it running. While the main thread is
+# starting a program, the doctor's handlers hold the signal (``held``); it is raised again once the program is
+# tracked. [depth, signals held]
+_HOLD: list = [0, []]
+
+
+def held(signum: int) -> bool:
+    """For the doctor's signal handlers: True when the main thread is starting a program, and the signal was kept
+    to be raised again as soon as the program is tracked (then it ends the program with the doctor)."""
+    if _HOLD[0] > 0:
+        _HOLD[1].append(signum)
+        return True
+    return False
 
 
 def track(proc: "subprocess.Popen[bytes]") -> None:
@@ -138,12 +153,22 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
     start = time.monotonic()
     kwargs: dict[str, Any] = {} if terminal else osapi.new_group_kwargs()
     stdin: Any = subprocess.PIPE if input is not None else (None if terminal else subprocess.DEVNULL)
+    main = threading.current_thread() is threading.main_thread()
     try:
         with _SPAWN_LOCK:
-            proc = subprocess.Popen([exe, *shown[1:]], stdin=stdin, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT if merge else subprocess.PIPE, env=dict(env), cwd=cwd,
-                                    **kwargs)
-            track(proc)
+            if main:
+                _HOLD[0] += 1
+            try:
+                proc = subprocess.Popen([exe, *shown[1:]], stdin=stdin, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT if merge else subprocess.PIPE, env=dict(env),
+                                        cwd=cwd, **kwargs)
+                track(proc)
+            finally:
+                if main:
+                    _HOLD[0] -= 1
+                    pending, _HOLD[1][:] = _HOLD[1][:], []
+                    for sig in dict.fromkeys(pending):
+                        signal.raise_signal(sig)  # its handler runs now, with the program tracked
     except PermissionError as exc:
         return Outcome(shown, "not-executable", where=where, detail=exc.strerror or str(exc))
     except FileNotFoundError as exc:  # e.g. a script whose interpreter is missing

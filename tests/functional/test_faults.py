@@ -10,12 +10,13 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from harness import as_user, doctor_argv, validate
+from harness import REPO, as_user, doctor_argv, validate
 from test_plugins import make_plugin
 
 KINDS = ["missing", "empty", "huge", "sparse", "binary", "invalid-utf8", "nested", "fifo", "directory", "device",
@@ -447,6 +448,61 @@ def test_interrupted_fix_step_ends_the_step(sandbox, sig, code):
     assert p.returncode == code, err
     time.sleep(0.3)
     assert not alive(child)
+
+
+# The doctor, with the signal sent to itself at the worst moment: the program has started (Popen's _execute_child
+# returned) but Popen has not returned it yet, so the doctor does not know it. Instrumenting the standard library
+# (sys.setprofile) makes the instant exact; the doctor's own code runs unchanged.
+AT_START = """
+import os, signal, sys
+from nerdctl_doctor import cli
+sig, marker = int(sys.argv[1]), sys.argv[2]
+def hook(frame, event, arg):
+    if event == "return" and frame.f_code.co_name == "_execute_child" and marker in str(frame.f_locals.get("args")):
+        sys.setprofile(None)
+        os.kill(os.getpid(), sig)
+sys.setprofile(hook)
+sys.exit(cli.main(sys.argv[3:]))
+"""
+
+
+@pytest.mark.parametrize("sig,code", SIGNALS, ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_signal_as_a_fix_step_starts_still_ends_it(sandbox, sig, code):
+    pidfile = sandbox.base / "step.pid"
+    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
+        sandbox.script(tool, "exit 0\n")
+    sandbox.install("buildctl")
+    # the step sleeps first: the signal reaches the doctor before it has written anything
+    sandbox.script("containerd-rootless-setuptool.sh", f'/bin/sleep 1; echo $$ > {pidfile}; exec /bin/sleep 300\n')
+    sandbox.start_buildkitd("--oci-worker=true", "--containerd-worker=false",
+                            addr=f"unix://{sandbox.xdg}/buildkit/buildkitd.sock")
+    p = subprocess.Popen([sys.executable, "-c", AT_START, str(int(sig)), "containerd-rootless-setuptool.sh",
+                          "fix", "buildkit.install-containerd-worker", "--yes", "--mode", "rootless"],
+                         env=sandbox.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(sandbox.base),
+                         start_new_session=True)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == code, err
+    assert b"Traceback" not in err
+    time.sleep(1.5)  # the step would have written its pid by now, had it lived
+    assert not pidfile.exists(), "the fix step outlived the doctor"
+
+
+def test_ctrl_c_while_the_doctor_loads_is_one_line(sandbox):
+    """Ctrl-C before main() has installed its handlers: the console script's entry still ends it in one line."""
+    script = """
+import os, signal, sys
+from nerdctl_doctor.entry import entry
+def hook(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == "<module>" and frame.f_code.co_filename.endswith("options.py"):
+        sys.setprofile(None)
+        os.kill(os.getpid(), signal.SIGINT)
+sys.setprofile(hook)
+sys.argv[1:] = ["--list-checks"]
+entry()
+"""
+    assert "nerdctl_doctor.entry:entry" in (REPO / "pyproject.toml").read_text()  # what the console script calls
+    p = subprocess.run([sys.executable, "-c", script], env=sandbox.env, capture_output=True, text=True, timeout=30)
+    assert (p.returncode, p.stderr, p.stdout) == (130, "nerdctl-doctor: interrupted\n", "")
 
 
 @pytest.mark.parametrize("sig,code", SIGNALS, ids=["SIGINT", "SIGTERM", "SIGHUP"])

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("nerdctl_doctor.options", "nerdctl_doctor.build"),
     ("nerdctl_doctor.tui",),                                # the only user of Textual
     ("nerdctl_doctor.commands",),
-    ("nerdctl_doctor.cli", "nerdctl_doctor.__main__", "nerdctl_doctor"),  # entry points and the public API
+    ("nerdctl_doctor.cli", "nerdctl_doctor.entry", "nerdctl_doctor.__main__", "nerdctl_doctor"),  # entry points and the public API
 ]
 
 
