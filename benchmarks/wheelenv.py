@@ -33,6 +33,10 @@ def installation(args: argparse.Namespace) -> tuple[str, list[str], str | None]:
         base = getattr(sys, "_base_executable", None) or sys.executable
         venv = install_wheel(wheel, Path(cleanup) / "venv", base)
     python = str(venv / "bin" / "python")
+    if not (venv / "bin" / "nerdctl-doctor").is_file():
+        remove(cleanup)
+        raise SystemExit(f"--venv {venv}: no bin/nerdctl-doctor there (give the venv's own directory, the one holding "
+                         "bin/python)")
     # compile what the wheel installed, as pip does by default (PYTHONDONTWRITEBYTECODE may be set here)
     subprocess.run([python, "-m", "compileall", "-q", str(venv / "lib")], capture_output=True)
     pth = [p.name for p in (venv / "lib").glob("python*/site-packages/*.pth")]
@@ -65,4 +69,49 @@ def env_without_bytecode_flag(env: dict[str, str]) -> dict[str, str]:
     return e
 
 
-__all__ = ["add_option", "env_without_bytecode_flag", "installation", "os", "remove", "run"]
+# Runs the doctor's console-script entry exactly as installed, and records which modules the run imported.
+_RECORD = """
+import atexit, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write("\\n".join(sorted(sys.modules))))
+import re  # the console script pip writes imports re first
+from nerdctl_doctor.entry import entry
+entry()
+"""
+
+
+def stdlib_modules(python: str, argv: list[str], env: dict[str, str] | None, cwd: str | None = None) -> list[str]:
+    """The standard-library modules one run of ``nerdctl-doctor ARGV`` imports, minus what a bare interpreter
+    already has (atexit, the recorder's own, is a built-in module)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        subprocess.run([python, "-c", _RECORD, f.name, *argv], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        mods = Path(f.name).read_text().split()
+    bare = subprocess.run([python, "-c", "import sys; print(' '.join(sys.modules))"], capture_output=True,
+                          text=True).stdout.split()
+    candidates = [m for m in mods if m not in bare and m.split(".")[0] not in ("nerdctl_doctor", "__main__")]
+    code = ("import importlib.util as u, sys, sysconfig\n"
+            "site = sysconfig.get_paths()['purelib']\n"
+            "for m in sys.argv[1:]:\n"
+            "    try:\n"
+            "        s = u.find_spec(m)\n"
+            "    except (ImportError, ValueError):\n"
+            "        s = None\n"
+            "    o = getattr(s, 'origin', None) or ''\n"
+            "    print(m if s is not None and not o.startswith(site) else '')\n")
+    listed = subprocess.run([python, "-c", code, *candidates], capture_output=True, text=True).stdout.split()
+    # third-party packages, and modules their extensions register without a spec, are dropped
+    out = [m for m in listed if m]
+    check = subprocess.run(floor_argv(python, out), capture_output=True, text=True)
+    if check.returncode != 0:
+        raise SystemExit(f"the floor run fails: {check.stderr.strip()[-300:]}")
+    return out
+
+
+def floor_argv(python: str, modules: list[str]) -> list[str]:
+    """A Python run that imports exactly those standard-library modules and does nothing else: the least any
+    implementation in Python of that path could cost, nothing of the doctor's included."""
+    return [python, "-c", "import " + ", ".join(modules) if modules else "pass"]
+
+
+__all__ = ["floor_argv", "stdlib_modules", "add_option", "env_without_bytecode_flag", "installation", "os", "remove", "run"]

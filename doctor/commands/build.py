@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
@@ -65,6 +64,8 @@ def temp_dockerfile_name(host) -> str:
 
 
 def _dry_run(cmd: list[str]) -> int:
+    import shlex
+
     print(shlex.join(cmd))
     return ExitCode.OK
 

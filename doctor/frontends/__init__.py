@@ -5,15 +5,35 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 from .base import Plain
-from .colima import Colima
-from .lima import Lima
-from .rancher_desktop import RancherDesktop
 
 if TYPE_CHECKING:
     from ..host import Host
     from ..host.core import Frontend
+    from .colima import Colima
+    from .lima import Lima
+    from .rancher_desktop import RancherDesktop
 
-VM_FRONTENDS: dict[str, type[Frontend]] = {"rancher-desktop": RancherDesktop, "colima": Colima, "lima": Lima}
+_VM: dict[str, type[Frontend]] = {}
+
+
+def vm_frontends() -> dict[str, type[Frontend]]:
+    """--frontend name -> front-end, in the order auto-detection tries them. Imported when first needed: a run
+    with an explicit rootful or rootless mode never loads them before its checks start."""
+    if not _VM:
+        from .colima import Colima
+        from .lima import Lima
+        from .rancher_desktop import RancherDesktop
+
+        _VM.update({"rancher-desktop": RancherDesktop, "colima": Colima, "lima": Lima})
+    return _VM
+
+
+def __getattr__(name: str):  # VM_FRONTENDS and the classes, loaded on first use
+    if name == "VM_FRONTENDS":
+        return vm_frontends()
+    if name in ("Colima", "Lima", "RancherDesktop"):
+        return next(c for c in vm_frontends().values() if c.__name__ == name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def wrapper_of(host: "Host") -> type[Frontend] | None:
@@ -29,7 +49,7 @@ def wrapper_of(host: "Host") -> type[Frontend] | None:
     nerdctl = nerdctl or host.which("nerdctl.lima")
     if not nerdctl:
         return None
-    for cls in VM_FRONTENDS.values():
+    for cls in vm_frontends().values():
         if cls.wraps(host, nerdctl):
             return cls
     return None
@@ -42,17 +62,17 @@ def decide(host: "Host") -> "tuple[str, Frontend]":
     else runs nerdctl there; else rootless when euid != 0, rootful as root; an explicit mode wins."""
     mode = host.requested_mode
     if host.windows:  # on Windows nerdctl.exe runs only through Rancher Desktop's WSL distro
-        return "vm", RancherDesktop(host)
+        return "vm", vm_frontends()["rancher-desktop"](host)
     wrapper = wrapper_of(host) if mode in ("auto", "vm") else None
     if host.requested_frontend != "auto" and mode in ("auto", "vm"):
-        return "vm", VM_FRONTENDS[host.requested_frontend](host)
+        return "vm", vm_frontends()[host.requested_frontend](host)
     if mode == "vm":
-        installed = next((cls for cls in VM_FRONTENDS.values() if cls(host).installed()), None)
-        return "vm", (wrapper or installed or next(iter(VM_FRONTENDS.values())))(host)
+        installed = next((cls for cls in vm_frontends().values() if cls(host).installed()), None)
+        return "vm", (wrapper or installed or next(iter(vm_frontends().values())))(host)
     if mode == "auto" and wrapper is not None:
         return "vm", wrapper(host)
     if mode == "auto" and host.platform == "darwin":
-        for cls in VM_FRONTENDS.values():
+        for cls in vm_frontends().values():
             if cls(host).installed():
                 return "vm", cls(host)
     if mode == "auto":
@@ -60,4 +80,4 @@ def decide(host: "Host") -> "tuple[str, Frontend]":
     return mode, Plain(host)
 
 
-__all__ = ["Colima", "Lima", "Plain", "RancherDesktop", "VM_FRONTENDS", "decide", "wrapper_of"]
+__all__ = ["Colima", "Lima", "Plain", "RancherDesktop", "VM_FRONTENDS", "decide", "vm_frontends", "wrapper_of"]
