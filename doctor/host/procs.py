@@ -209,10 +209,21 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
             exited.wait(1.0)
         for t in readers:
             t.join(timeout=PIPE_GRACE)
-        if any(t.is_alive() for t in readers) and group:
-            osapi.end_process(proc, force=True, group=True)  # what it left behind still holds the output
-            for t in readers:
-                t.join(timeout=0.2)
+        if any(t.is_alive() for t in readers):  # what it left behind still holds the output: end it
+            if group:
+                osapi.end_process(proc, force=True, group=True)  # in its process group
+                for t in readers:
+                    t.join(timeout=0.2)
+            if any(t.is_alive() for t in readers):  # in a session of its own (setsid): found by the pipe
+                fds = []
+                for f in (proc.stdout, proc.stderr):
+                    try:
+                        fds.append(f.fileno())
+                    except (AttributeError, ValueError, OSError):
+                        pass
+                osapi.end_pipe_holders(fds)
+                for t in readers:
+                    t.join(timeout=0.2)
     except BaseException:  # interrupted: the program must not outlive the doctor
         osapi.end_process(proc, force=False, group=group)
         if not exited.wait(1.0):

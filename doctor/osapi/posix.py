@@ -8,7 +8,8 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
-__all__ = ["NAME", "data_home", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+__all__ = ["NAME", "data_home", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process",
+           "end_pipe_holders", "fsync_dir", "new_group_kwargs",
            "open_exclusive", "read_flags", "terminating_signals", "user_name"]
 
 NAME = "posix"
@@ -54,6 +55,39 @@ def end_process(proc: "subprocess.Popen[bytes]", force: bool, group: bool = True
         proc.send_signal(sig)
     except OSError:
         pass
+
+
+def end_pipe_holders(fds: list[int]) -> int:
+    """End (SIGKILL) every other process that still holds one of these pipes: what a program the doctor ran left
+    behind in a session of its own (``setsid``), out of reach of its process group, keeping the doctor's output pipe
+    open after the program exited. Found through /proc (Linux); where there is none, nothing is ended. Returns how
+    many were ended. Only processes this user may signal are visible and ended."""
+    pipes = set()
+    for fd in fds:
+        try:
+            pipes.add(f"pipe:[{os.fstat(fd).st_ino}]")
+        except OSError:
+            pass
+    if not pipes or not os.path.isdir("/proc/self/fd"):
+        return 0
+    me, ended = os.getpid(), 0
+    try:
+        pids = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) != me]
+    except OSError:
+        return 0
+    for pid in pids:
+        base = f"/proc/{pid}/fd"
+        try:
+            held = any(os.readlink(f"{base}/{fd}") in pipes for fd in os.listdir(base))
+        except OSError:  # gone, or not ours to look at
+            continue
+        if held:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                ended += 1
+            except OSError:
+                pass
+    return ended
 
 
 def terminating_signals() -> list[int]:

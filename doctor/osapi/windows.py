@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
-__all__ = ["NAME", "data_home", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process", "fsync_dir", "new_group_kwargs",
+__all__ = ["NAME", "data_home", "read_registry", "write_registry", "copy_owner", "effective_uid", "elevated", "end_process",
+           "end_pipe_holders", "fsync_dir", "new_group_kwargs",
            "open_exclusive", "read_flags", "terminating_signals", "user_name"]
 
 NAME = "windows"
@@ -67,6 +68,12 @@ def end_process(proc: "subprocess.Popen[bytes]", force: bool, group: bool = True
         proc.kill()  # TerminateProcess
     except OSError:
         pass
+
+
+def end_pipe_holders(fds: list[int]) -> int:
+    """Windows names no process by the pipe it holds: `taskkill /T` (end_process) reaches a child's descendants
+    while their parent lives; what outlived it keeps the pipe until the doctor stops reading (PIPE_GRACE)."""
+    return 0
 
 
 def terminating_signals() -> list[int]:

@@ -144,3 +144,25 @@ def test_real_containerd_fixture(sandbox, containerd):
     out = h.run(["ctr", "--address", p.resolved, "version"])
     assert out.ok and "UUID:" in out.stdout
     assert containerd.uuid() in out.stdout
+
+
+@pytest.mark.parametrize("how", ["same group", "own session"])
+def test_a_tool_that_exits_at_once_leaving_a_child_on_its_output(sandbox, how):
+    """The tool exits; what it left behind keeps the output pipe open. The run ends with the tool, not after the
+    timeout, and what was left behind is ended: in the tool's process group, or (setsid) found by the pipe."""
+    pidfile = sandbox.base / "left.pid"
+    start = "/usr/bin/setsid " if how == "own session" else ""
+    sandbox.script("leaves", f"{start}/bin/sh -c 'echo $$ > {pidfile}; exec /bin/sleep 301' &\n"
+                             f"while [ ! -s {pidfile} ]; do :; done; echo done; exit 0\n")
+    h = sandbox.host(timeout=20)
+    t0 = time.monotonic()
+    o = h.run(["leaves"])
+    assert (o.kind, o.exit_code, o.stdout.strip()) == ("exited", 0, "done")
+    assert time.monotonic() - t0 < 5
+    pid = int(pidfile.read_text())
+    time.sleep(0.2)
+    try:
+        state = open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        state = "gone"
+    assert state in ("gone", "Z"), f"the child left behind ({how}) still runs"
