@@ -144,17 +144,25 @@ def atomic_write(path: str, data: bytes, like: str | None = None, mode: int = 0o
     osapi.fsync_dir(d)
 
 
-def make_backup(path: str, data: bytes, st: os.stat_result) -> str:
-    """A timestamped copy beside ``path``, created exclusively (never through a link, never over a file), with
-    the original's mode and owner from the start, complete and synced before it is named."""
+def backup_name(path: str, n: int = 0) -> str:
+    """The timestamped name of a backup of ``path`` (``n``: the how-manieth try within the same microsecond)."""
     import datetime
 
-    for n in range(100):
-        stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f") + (f"-{n}" if n else "")
-        backup = f"{path}.nerdctl-doctor-{stamp}.bak"
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f") + (f"-{n}" if n else "")
+    return f"{path}.nerdctl-doctor-{stamp}.bak"
+
+
+def make_backup(path: str, data: bytes, st: os.stat_result, name: str | None = None) -> str:
+    """A timestamped copy beside ``path`` (or exactly ``name``, chosen and journaled beforehand), created
+    exclusively (never through a link, never over a file), with the original's mode and owner from the start,
+    complete and synced before it is named."""
+    for n in range(1 if name else 100):
+        backup = name or backup_name(path, n)
         try:
             fd = osapi.open_exclusive(backup, 0o600)
         except FileExistsError:
+            if name:
+                raise
             continue
         try:
             osapi.copy_owner(fd, st.st_uid, st.st_gid)

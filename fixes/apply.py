@@ -17,7 +17,7 @@ from ..records import Record
 
 from .. import osapi
 from ..constants import registry_value_path, valid_namespace
-from ..fileops import HostFileError, atomic_write, make_backup, read_bounded, read_or_none, sha256
+from ..fileops import HostFileError, atomic_write, backup_name, make_backup, read_bounded, read_or_none, sha256
 from ..events import Rechecked, StepDone, StepOutput, StepReport, StepStarted
 from ..model import AdviceStep, CheckRun, EditStep, Fix, RunStep, Status
 from .edits import EditError, new_text, unified
@@ -142,6 +142,15 @@ class Journal:
         except OSError:
             self.edits.pop()
             raise
+
+    def discard_last(self) -> None:
+        """Forget the edit just recorded: it was not made (best effort: undo also recognises an edit never made)."""
+        if self.edits:
+            self.edits.pop()
+            try:
+                self._write(self.fixes + ([self.record] if self.edits else []))
+            except OSError:
+                pass
 
     def _write(self, fixes: list[dict]) -> None:
         if self.path:
@@ -326,6 +335,13 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
     from .rootwrite import command
 
     data = new.encode()
+    backup = None if old_bytes is None else backup_name(resolved)
+    try:  # the journal first, naming the backup root will make: an edit that cannot be undone is not made
+        edits.add({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
+                   "backup_sha256": sha256(old_bytes), "privileged": True})
+    except OSError as exc:
+        raise StepError(f"the undo journal cannot be written ({exc.strerror or exc}); {step.path} was not "
+                        "changed") from None
     fd, tmp = tempfile.mkstemp(prefix="nerdctl-doctor-edit-", suffix=".new")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -333,15 +349,14 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
         os.chmod(tmp, 0o644)
         sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
         lines: list[str] = []
-        out = host.run_streaming([*sudo, *command(resolved, tmp, sha256(old_bytes))], lines.append,
+        out = host.run_streaming([*sudo, *command(resolved, tmp, sha256(old_bytes), backup)], lines.append,
                                  timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
     finally:
         os.unlink(tmp)
-    if not out.ok:
-        raise StepError(f"sudo could not write {step.path}: {out.describe()}")
-    backup = next((ln[len("backup: "):] for ln in lines if ln.startswith("backup: ")), None)
-    edits.add({"path": step.path, "resolved": resolved, "backup": backup, "written_sha256": sha256(data),
-               "backup_sha256": sha256(old_bytes), "privileged": True})
+    if sha256(_raw(resolved)) != sha256(data):  # what the file holds now decides, not what sudo printed
+        edits.discard_last()
+        raise StepError(f"sudo could not write {step.path}: " + (out.describe() if not out.ok else
+                                                                 "the file does not hold the new content"))
     return StepReport(step, 0, unified(step.path, old, new) + (f"backup: {backup}\n" if backup else
                                                                  f"created {resolved}\n"), changed=True)
 
@@ -483,6 +498,9 @@ def undo(host, force: bool = False, dry_run: bool = False) -> tuple[bool, list[s
                 problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
             continue
         cur = _raw(e["resolved"])
+        if sha256(cur) == e.get("backup_sha256") != e.get("written_sha256"):
+            e["never_made"] = True  # journaled, then the fix stopped before writing: the file is as it was
+            continue
         if sha256(cur) != e.get("written_sha256"):
             if not force:
                 problems.append(f"{e['path']} changed since nerdctl-doctor wrote it; not restored (use --force)")
@@ -497,7 +515,9 @@ def undo(host, force: bool = False, dry_run: bool = False) -> tuple[bool, list[s
     if problems:
         return False, problems
     if dry_run:
-        return True, [f"would restore {e['path']}" + (f" from {e['backup']}" if e.get("backup") else
+        return True, [f"{e['path']} is as it was before the fix (the fix stopped before writing it): nothing to "
+                      "restore" if e.get("never_made") else
+                      f"would restore {e['path']}" + (f" from {e['backup']}" if e.get("backup") else
                                                       " (remove it: the fix created it)" if not e.get("registry")
                                                       else " to its value before the fix") for e in doc["edits"]]
     msgs: list[str] = [f"kept the later edit of {e['path']} as {e['later_copy']}" for e in doc["edits"]
@@ -510,6 +530,10 @@ def undo(host, force: bool = False, dry_run: bool = False) -> tuple[bool, list[s
             msgs.append(f"restored {e['path']} to its value before the fix" if old else f"removed {e['path']}")
             continue
         p = e["resolved"]
+        if e.get("never_made"):
+            msgs.append(f"{e['path']} is as it was before the fix (the fix stopped before writing it): nothing to "
+                        "restore")
+            continue
         if e.get("backup") and e.get("privileged") and host.euid != 0 and not os.access(os.path.dirname(p), os.W_OK):
             from .rootwrite import command
 

@@ -19,16 +19,21 @@ BOOT = ("import os, site, sys\n"
         "sys.exit(main(sys.argv[2:]))\n")
 
 
-def command(target: str, content: str | None, expected_sha: str | None) -> list[str]:
-    """Replace ``target`` with the file ``content`` (None: remove it), if its hash is still ``expected_sha``."""
+def command(target: str, content: str | None, expected_sha: str | None, backup: str | None = None) -> list[str]:
+    """Replace ``target`` with the file ``content`` (None: remove it), if its hash is still ``expected_sha``, after
+    copying it to exactly ``backup`` (None: no copy). The caller has journaled that name before: a doctor killed
+    while root writes leaves an edit `fix --undo` knows of."""
     return [sys.executable, "-I", "-c", BOOT, os.pathsep.join(sys.path), target, content or "-",
-            expected_sha or "-"]
+            expected_sha or "-", backup or "-"]
 
 
 def main(argv: list[str]) -> int:
     from ..fileops import HostFileError, atomic_write, make_backup, read_or_none, sha256
 
-    target, content, expected = argv
+    if len(argv) != 4:
+        print("nerdctl-doctor: rootwrite takes TARGET CONTENT EXPECTED_SHA256 BACKUP", file=sys.stderr)
+        return 2
+    target, content, expected, backup = argv
     try:
         old = read_or_none(target)
     except HostFileError as exc:
@@ -44,8 +49,13 @@ def main(argv: list[str]) -> int:
         return 0
     with open(content, "rb") as fh:
         data = fh.read()
-    if old is not None:
-        print("backup: " + make_backup(target, old, os.stat(target)), flush=True)
+    if old is not None and backup != "-":
+        try:
+            print("backup: " + make_backup(target, old, os.stat(target), name=backup), flush=True)
+        except OSError as exc:
+            print(f"nerdctl-doctor: cannot create the backup {backup}: {exc.strerror or exc}; nothing was written",
+                  file=sys.stderr)
+            return 1
     atomic_write(target, data, like=target if old is not None else None)
     print("written: " + target, flush=True)
     return 0

@@ -154,6 +154,37 @@ def test_fix_apply_never_writes_through_a_hostile_file(oci_rootful, kind):
     assert not list(path.parent.glob(".*.tmp"))  # nothing half-written left behind
 
 
+KILLED_AT = """
+import os, signal, sys
+when, name = sys.argv.pop(1), sys.argv.pop(1)
+def hook(frame, event, arg):
+    if event == when and frame.f_code.co_name == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.setprofile(hook)
+from nerdctl_doctor.entry import entry
+entry()
+"""
+
+
+@pytest.mark.parametrize("when", ["call", "return"], ids=["journaled-not-written", "written"])
+def test_an_edit_killed_after_its_journal_entry_can_be_undone(oci_rootful, when):
+    """SIGKILL (nothing of the doctor's runs after it) as the file is about to be replaced, or right after: the
+    journal already holds the edit; `fix --undo` restores the file, or says it is as it was, and forgets the fix."""
+    toml = oci_rootful.write("/etc/buildkit/buildkitd.toml", "# ours\n[worker.oci]\n  enabled = true\n")
+    before = toml.read_text()
+    cp = subprocess.run([sys.executable, "-c", KILLED_AT, when, "write_over", "fix",
+                         "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"], env=oci_rootful.env,
+                        capture_output=True, text=True, timeout=60, cwd=str(oci_rootful.base))
+    assert cp.returncode == -signal.SIGKILL, cp.stdout + cp.stderr
+    assert (toml.read_text() != before) == (when == "return")
+    cp = oci_rootful.doctor("fix", "--undo", "--yes", timeout=60)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert toml.read_text() == before
+    assert ("as it was before the fix" in cp.stdout) == (when == "call"), cp.stdout
+    again = oci_rootful.doctor("fix", "--undo", "--yes", timeout=60)
+    assert "no applied fix to undo" in again.stderr and again.returncode == 2
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_undo_with_the_journal_in_every_kind(sandbox, kind):
     plant(sandbox, f"{sandbox.home}/.local/state/nerdctl-doctor/journal.json", kind, "json")

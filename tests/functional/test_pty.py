@@ -2,7 +2,9 @@
 file that changes while the consent question is open is shown again and asked again (issue 13)."""
 from __future__ import annotations
 
+import json
 import os
+import signal
 import select
 import stat
 import shutil
@@ -99,20 +101,28 @@ def test_a_file_changed_while_asking_is_shown_and_asked_again(sandbox):
     assert toml.read_text() == "# someone else was here\n[worker.oci]\n  enabled = true\n"  # untouched
 
 
-def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(sandbox):
-    """A real sudo (Debian's), a throwaway user allowed to run the doctor's interpreter as root: the root-owned
-    buildkitd.toml is edited through sudo (backup and mode/owner kept, as root would), and undone the same way."""
+TEAM = "# the team's config\n[worker.oci]\n  enabled = true\n"
+
+
+@pytest.fixture
+def sudo_user(sandbox):
+    """A real sudo (Debian's), a throwaway user allowed to run the doctor's interpreter as root, and a sandbox whose
+    buildkitd.toml is root's (readable by the user, writable only by root, as under /etc) with an OCI-worker
+    daemon: yields (argv prefix running that interpreter as the user, env, the toml)."""
     sudo = shutil.which("sudo")
     if not sudo:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI must run the sudo test: apt-get install sudo")
         pytest.skip("needs sudo (apt-get install sudo)")
-    user, uid = "ndsudo", None
-    if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", user], check=True)
-    uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
+    user = f"ndsudo{os.getpid()}"  # one per test worker: workers run these tests at the same time
+    for _ in range(50):  # useradd fails while another worker's useradd or userdel holds /etc/passwd's lock
+        if subprocess.run(["id", "-u", user], capture_output=True).returncode == 0:
+            break
+        subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", user], capture_output=True)
+        time.sleep(0.1)
+    uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True, check=True).stdout)
     as_ndsudo = as_user(uid)
-    sudoers = Path("/etc/sudoers.d/nerdctl-doctor-test")
+    sudoers = Path(f"/etc/sudoers.d/nerdctl-doctor-test-{os.getpid()}")
     sudoers.write_text(f"{user} ALL=(root) NOPASSWD: {as_ndsudo[-3]}\n")  # the installation's own python
     os.chmod(sudoers, 0o440)
     try:
@@ -122,33 +132,82 @@ def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(san
         sb.start_buildkitd("--oci-worker=true", "--containerd-worker=false", addr="unix:///run/buildkit/buildkitd.sock")
         toml = sb.root / "etc/buildkit/buildkitd.toml"
         toml.parent.mkdir(parents=True, exist_ok=True)
-        toml.write_text("# the team's config\n[worker.oci]\n  enabled = true\n")
-        os.chmod(toml, 0o640)
+        toml.write_text(TEAM)
         os.chown(toml, 0, 0)
-        os.chmod(toml, 0o644)  # readable by the user, writable only by root, as under /etc
+        os.chmod(toml, 0o644)
         for d in (sb.base, sb.root, sb.bin):
             os.chmod(d, 0o755)
         for d in (sb.home, sb.xdg):
             os.chown(d, uid, uid)
-        env = {**sb.env, "PATH": f"{sb.bin}:/usr/bin:/bin"}
-        cp = subprocess.run([*as_ndsudo, "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
-                            env=env, capture_output=True, text=True, timeout=120, cwd=str(sb.base))
-        text = toml.read_text()
-        assert 'namespace = "k8s.io"' in text and "# the team's config" in text, cp.stdout + cp.stderr
-        st = os.stat(toml)
-        assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o644)
-        (backup,) = toml.parent.glob("buildkitd.toml.nerdctl-doctor-*.bak")
-        assert os.stat(backup).st_uid == 0 and "enabled = true" in backup.read_text()
-        # the drop-in (the running daemon's flag overrides the file) went through sudo too; the run steps are not
-        # allowed to this user by sudoers: the fix stops there and says why, off a terminal without waiting
-        dropin = sb.root / "etc/systemd/system/buildkit.service.d/nerdctl-doctor.conf"
-        assert dropin.exists() and os.stat(dropin).st_uid == 0
-        assert "sudo: a password is required" in cp.stdout and cp.returncode == 1
-        cp = subprocess.run([*as_ndsudo, "fix", "--undo", "--yes"], env=env, capture_output=True, text=True,
-                            timeout=120, cwd=str(sb.base))
-        assert cp.returncode == 0, cp.stdout + cp.stderr
-        assert toml.read_text() == "# the team's config\n[worker.oci]\n  enabled = true\n"
-        assert os.stat(toml).st_uid == 0 and not dropin.exists()
+        yield as_ndsudo[:-2], {**sb.env, "PATH": f"{sb.bin}:/usr/bin:/bin"}, toml
     finally:
         sudoers.unlink()
-        subprocess.run(["userdel", user], capture_output=True)
+        for _ in range(50):
+            if subprocess.run(["userdel", user], capture_output=True).returncode in (0, 6):  # 6: no such user
+                break
+            time.sleep(0.1)
+
+
+def test_a_privileged_edit_by_a_non_root_user_goes_through_sudo_and_undo_too(sandbox, sudo_user):
+    """The root-owned buildkitd.toml is edited through sudo (backup and mode/owner kept, as root would), and undone
+    the same way."""
+    python, env, toml = sudo_user
+    doctor = [*python, "-m", "nerdctl_doctor"]
+    sb = sandbox
+    cp = subprocess.run([*doctor, "fix", "buildkit.configure-containerd-worker", "--yes", "--mode", "rootful"],
+                        env=env, capture_output=True, text=True, timeout=120, cwd=str(sb.base))
+    text = toml.read_text()
+    assert 'namespace = "k8s.io"' in text and "# the team's config" in text, cp.stdout + cp.stderr
+    st = os.stat(toml)
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o644)
+    (backup,) = toml.parent.glob("buildkitd.toml.nerdctl-doctor-*.bak")
+    assert os.stat(backup).st_uid == 0 and "enabled = true" in backup.read_text()
+    # the drop-in (the running daemon's flag overrides the file) went through sudo too; the run steps are not
+    # allowed to this user by sudoers: the fix stops there and says why, off a terminal without waiting
+    dropin = sb.root / "etc/systemd/system/buildkit.service.d/nerdctl-doctor.conf"
+    assert dropin.exists() and os.stat(dropin).st_uid == 0
+    assert "sudo: a password is required" in cp.stdout and cp.returncode == 1
+    cp = subprocess.run([*doctor, "fix", "--undo", "--yes"], env=env, capture_output=True, text=True,
+                        timeout=120, cwd=str(sb.base))
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert toml.read_text() == TEAM
+    assert os.stat(toml).st_uid == 0 and not dropin.exists()
+
+
+# The doctor killed (SIGKILL: nothing of its own runs after) around the first privileged edit's sudo: before root
+# writes, or right after. sys.setprofile on the doctor's own function names only picks the instant; its code runs
+# unchanged up to the kill.
+KILLED_AT = """
+import os, signal, sys
+when = sys.argv.pop(1)
+def hook(frame, event, arg):
+    if frame.f_code.co_name == "run_streaming" and frame.f_back and frame.f_back.f_code.co_name == "sudo_edit" \\
+            and event == when:
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.setprofile(hook)
+from nerdctl_doctor.entry import entry
+entry()
+"""
+
+
+@pytest.mark.parametrize("when", ["call", "return"], ids=["before-root-writes", "after-root-wrote"])
+def test_a_privileged_edit_killed_around_sudo_can_be_undone(sandbox, sudo_user, when):
+    python, env, toml = sudo_user
+    cp = subprocess.run([*python, "-c", KILLED_AT, when, "fix", "buildkit.configure-containerd-worker", "--yes",
+                         "--mode", "rootful"], env=env, capture_output=True, text=True, timeout=120,
+                        cwd=str(sandbox.base))
+    assert cp.returncode == -signal.SIGKILL, cp.stdout + cp.stderr
+    journal = json.loads((sandbox.home / ".local/state/nerdctl-doctor/journal.json").read_text())
+    (edit,) = journal["fixes"][-1]["edits"]  # journaled before sudo ran, the backup's name with it
+    assert edit["privileged"] and edit["backup"].startswith(str(toml) + ".nerdctl-doctor-")
+    written = 'namespace = "k8s.io"' in toml.read_text()
+    assert written == (when == "return") and Path(edit["backup"]).exists() == written
+    cp = subprocess.run([*python, "-m", "nerdctl_doctor", "fix", "--undo", "--yes"], env=env, capture_output=True,
+                        text=True, timeout=120, cwd=str(sandbox.base))
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert toml.read_text() == TEAM and os.stat(toml).st_uid == 0
+    if not written:
+        assert "as it was before the fix" in cp.stdout
+    cp = subprocess.run([*python, "-m", "nerdctl_doctor", "fix", "--undo", "--yes"], env=env, capture_output=True,
+                        text=True, timeout=120, cwd=str(sandbox.base))
+    assert "no applied fix to undo" in cp.stdout + cp.stderr
