@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import pytest
@@ -181,3 +182,38 @@ def test_a_huge_buildkitd_toml_costs_no_more_than_a_timeout(sandbox):
     r = sound(json.loads(cp.stdout), "buildkit.config")
     assert r["status"] == "warn"
     assert "too large to edit safely" in r["fixes"][0]["steps"][0]["diff"]
+
+
+def test_an_ascii_only_terminal_end_to_end(sandbox):
+    """A terminal whose locale is ASCII (LC_ALL=C without Python's UTF-8 mode or locale coercion), a HOME and a
+    build context whose names are not ASCII (one not even UTF-8): what a person reads degrades to ASCII (no
+    traceback, no encoding error, the usual exit codes); the JSON document stays UTF-8, as JSON is."""
+    import subprocess
+
+    from harness import doctor_argv
+
+    home = os.fsencode(str(sandbox.base)) + "/hömé".encode()
+    ctx = os.fsencode(str(sandbox.base)) + b"/ctx-\xff"
+    for d in (home, ctx):
+        os.makedirs(d)
+    env = {os.fsencode(k): os.fsencode(v) for k, v in sandbox.env.items()}
+    env.update({b"HOME": home, b"LC_ALL": b"C", b"LANG": b"C", b"PYTHONUTF8": b"0", b"PYTHONCOERCECLOCALE": b"0"})
+    probe = subprocess.run([sys.executable, "-c", "import sys; print(sys.stdout.encoding)"], env=env,
+                           capture_output=True, text=True)
+    assert probe.stdout.strip() == "ascii"  # the locale really is ASCII-only
+
+    def run(*args: str | bytes) -> subprocess.CompletedProcess:
+        return subprocess.run([*doctor_argv(), *args], env=env, capture_output=True, timeout=60,
+                              cwd=str(sandbox.base))
+
+    for args, code, shows in ((("--plain", "-v", "--mode", "rootful"), 1, b"[x] nerdctl.installed"),
+                              (("--list-checks",), 0, b"nerdctl.installed"),
+                              (("build", "--dry-run", "--ref", "app:1", ctx), 0, b"nerdctl"),
+                              (("fix", "--undo", "--dry-run"), 2, b"no applied fix")):
+        cp = run(*args)
+        out = cp.stdout + cp.stderr
+        assert cp.returncode == code and b"Traceback" not in out, (args, cp.returncode, out[-600:])
+        assert shows in out and out.isascii(), (args, [ln for ln in out.splitlines() if not ln.isascii()][:3])
+    cp = run("--json", "--mode", "rootful")
+    assert cp.returncode == 1 and b"Traceback" not in cp.stderr
+    json.loads(cp.stdout.decode("utf-8"))  # UTF-8, whatever the terminal
