@@ -16,6 +16,14 @@ SCALAR_LIMIT = 400
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def system_label(h: dict[str, Any]) -> str:
+    """The diagnosed system in a header, from the JSON "host" block: `linux debian 12`, `macOS`, `Windows`."""
+    named = {"darwin": "macOS", "windows": "Windows"}
+    if h.get("platform") in named:
+        return named[h["platform"]]
+    return f"{h.get('platform', '')} {h.get('distro') or 'unknown'}".strip()
+
+
 def clean(text: str) -> str:
     """Text for a person's terminal: control characters shown escaped (\\x1b), never interpreted."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .constants import STATUS_SYMBOLS, VERSION
-from .evidence import clean, evidence_lines
+from .evidence import clean, evidence_lines, system_label
 from .model import Check, CheckRun, Status
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
@@ -41,7 +41,7 @@ class TextReport:
     def header(self) -> None:
         h = self.host.describe()
         fe = f" ({h['frontend']})" if h.get("frontend") else ""
-        line = (f"nerdctl-doctor {VERSION} · {h['platform']} {h['distro']} · {h['mode']}{fe} · "
+        line = (f"nerdctl-doctor {VERSION} · {system_label(h)} · {h['mode']}{fe} · "
                 f"namespace {h['namespace']}" + (f" · root {h['root']}" if h["root"] != "/" else ""))
         self._w(line)
         self.out.flush()

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static, Tree
 from ..constants import VERSION
 from ..diagnosis import Diagnosis, NextStep, exit_code_for, next_steps, offered
 from ..events import CheckFinished, CheckStarted, RunFinished
+from ..evidence import system_label
 from ..model import CheckRun, Status
 from ..runner import run_checks
 from .render import SPINNER, STYLE, SYMBOL, category_text, detail_text, next_steps_text, status_label
@@ -100,7 +101,7 @@ class DoctorApp(App[int]):
     def host_line(self) -> Text:
         h = self.host.describe()
         mode = h["mode"] + (f" ({h['frontend']})" if h.get("frontend") else "")
-        parts = [f"nerdctl-doctor {VERSION}", f"{h['platform']} {h['distro']}", mode, f"namespace {h['namespace']}"]
+        parts = [f"nerdctl-doctor {VERSION}", system_label(h), mode, f"namespace {h['namespace']}"]
         n = self.runs.get("nerdctl.installed")
         parts.append("nerdctl " + (n.result.evidence.get("path", "missing") if n else "…"))
         b = self.runs.get("buildkit.host")

@@ -15,7 +15,7 @@ def plain(sb, *args, **kw):
 
 
 def test_rancher_desktop_on_moby_leads_with_the_root_cause(sandbox):
-    mode = scenarios.rd_broken(sandbox)
+    scenarios.rd_broken(sandbox)
     doc = sandbox.doctor_json()
     steps = doc["next_steps"]
     assert steps[0]["check"] == "rd.engine" and steps[0]["fix"] == "rd.use-containerd"

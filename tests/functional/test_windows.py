@@ -152,6 +152,8 @@ def test_per_user_install_and_no_rancher_desktop_at_all(sandbox):
     windows_host(sandbox, install="per-user")
     r = by_id(sandbox.doctor_json("--only", "rd.installed"))["rd.installed"]
     assert r["status"] == "ok" and r["evidence"]["install"] == "per-user" and r["evidence"]["app"] == PER_USER
+    header = sandbox.doctor("--plain", "--only", "rd.installed").stdout.splitlines()[0]
+    assert header.startswith("nerdctl-doctor ") and " · Windows · vm (rancher-desktop) · " in header, header
 
 
 @pytest.mark.containerd

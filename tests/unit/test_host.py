@@ -30,7 +30,7 @@ def test_socket_probe_outcomes(sandbox):
     assert h.probe_socket("unix:///run/file.sock").outcome == "not-a-socket"
     sandbox.dead_socket("/run/dead.sock")
     assert h.probe_socket("unix:///run/dead.sock").outcome == "refused"
-    srv = sandbox.hung_socket("/run/live.sock")
+    sandbox.hung_socket("/run/live.sock")  # the sandbox keeps it open
     p = h.probe_socket("unix:///run/live.sock")
     assert p.outcome == "answered" and p.path == "/run/live.sock" and p.resolved == f"{sandbox.root}/run/live.sock"
     assert h.probe_socket("tcp://127.0.0.1:1234").outcome == "error"
