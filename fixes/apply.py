@@ -265,14 +265,21 @@ def apply_edit(host, step: EditStep, edits: "Journal") -> StepReport:
         if new == old:
             return StepReport(step, 0, f"{step.path}: already as wanted, unchanged")
         d = os.path.dirname(resolved) or "."
-        if not os.access(d if os.path.isdir(d) else os.path.dirname(d) or ".", os.W_OK):
+        while not os.path.isdir(d) and os.path.dirname(d) not in (d, ""):  # the directories to make: their parent
+            d = os.path.dirname(d)
+        if read_only(d):  # neither we nor sudo can write there
+            raise StepError(f"cannot write {step.path}: read-only file system; it was not changed")
+        if not os.access(d, os.W_OK):
             if step.privileged and host.euid != 0:
                 return sudo_edit(host, step, resolved, old_bytes, old, new, edits)
             raise StepError(f"cannot write {resolved}: permission denied")
         backup = None
         st = os.stat(resolved) if old_bytes is not None else None
         if old_bytes is not None and st is not None:
-            backup = make_backup(resolved, old_bytes, st)
+            try:
+                backup = make_backup(resolved, old_bytes, st)
+            except OSError as exc:  # make_backup leaves nothing partial behind
+                raise StepError(f"cannot back up {step.path}: {why(exc)}; it was not changed") from None
         # The file must not change between our read and our rename: if it did, start again from its new content.
         if _raw(resolved) != old_bytes:
             if backup:
@@ -290,10 +297,27 @@ def apply_edit(host, step: EditStep, edits: "Journal") -> StepReport:
         try:
             write_over(resolved, data, st)
         except OSError as exc:
+            if _raw(resolved) != old_bytes:  # changed in part (written in place): the backup and journal stay
+                raise StepError(f"cannot write {step.path}: {why(exc)}; it was changed only in part: "
+                                "`nerdctl-doctor fix --undo` restores it") from None
+            edits.discard_last()  # nothing changed: nothing of this edit is left behind
+            if backup:
+                try:
+                    os.unlink(backup)
+                except OSError:
+                    pass
             raise StepError(f"cannot write {step.path}: {why(exc)}; it was not changed") from None
         diff = unified(step.path, old, new)
         return StepReport(step, 0, diff + (f"backup: {backup}\n" if backup else f"created {resolved}\n"), changed=True)
     raise StepError(f"{step.path} kept changing while it was being edited; nothing was written")
+
+
+def read_only(directory: str) -> bool:
+    """Is ``directory`` on a file system mounted read-only? (False where that cannot be told.)"""
+    try:
+        return bool(os.statvfs(directory).f_flag & getattr(os, "ST_RDONLY", 1))
+    except (AttributeError, OSError):  # no statvfs (Windows), or the directory is not there
+        return False
 
 
 def why(exc: OSError) -> str:
@@ -317,8 +341,16 @@ def write_over(path: str, data: bytes, st: os.stat_result | None) -> None:
     if not in_place:
         atomic_write(path, data, like=path if st is not None else None)
         return
+    import errno
+
     fd = os.open(path, os.O_WRONLY)
     try:
+        if hasattr(os, "posix_fallocate") and data:
+            try:  # the space first: a full file system refuses here, before the content is touched
+                os.posix_fallocate(fd, 0, len(data))
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                    raise
         view = memoryview(data)
         os.ftruncate(fd, 0)
         while view:

@@ -149,20 +149,24 @@ def preflight(args: argparse.Namespace, host: "Host", extra_ids: tuple[str, ...]
 
 
 def explain(runs: list[CheckRun], host: "Host", out: IO[str] | None = None) -> None:
+    """The preflight's findings on stderr, for a person reading Tilt's log: what a tool printed into them is shown
+    escaped, never interpreted by the terminal (evidence.clean)."""
+    from ..evidence import clean
     from ..fixes.render import describe_fix
 
     out = out or sys.stderr
     for r in runs:
-        out.write(f"nerdctl-doctor: [{r.result.status.value}] {r.check.title} ({r.check.id}): {r.result.summary}\n")
+        out.write(clean(f"nerdctl-doctor: [{r.result.status.value}] {r.check.title} ({r.check.id}): "
+                        f"{r.result.summary}") + "\n")
         if r.result.details:
             for ln in r.result.details.rstrip().splitlines():
-                out.write(f"    {ln}\n")
+                out.write(f"    {clean(ln)}\n")
         for f in r.result.fixes:
             out.write(f"  fix: nerdctl-doctor fix {f.id}\n")
             for ln in describe_fix(host, f)[1:]:
-                out.write(f"  {ln}\n")
+                out.write(f"  {clean(ln)}\n")
         if r.result.action and not r.result.fixes:
-            out.write(f"  do: {r.result.action}\n")
+            out.write(f"  do: {clean(r.result.action)}\n")
     out.flush()
 
 

@@ -101,9 +101,11 @@ def _build(args, host, ref: str, cmd: list[str], stdin_data: bytes | None) -> in
         out = host.run([*prefix, "image", "inspect", ref], timeout=max(host.timeout, 30.0))
         if not out.ok:
             from ..build.preflight import explain, preflight
+            from ..evidence import clean
 
             sys.stderr.write(f"nerdctl-doctor: the build succeeded but image {ref} is not in containerd namespace "
-                             f"{host.namespace}" + (f" ({out.output.strip().splitlines()[-1]})" if out.output.strip()
+                             f"{host.namespace}" + (f" ({clean(out.output.strip().splitlines()[-1])})"
+                                                    if out.output.strip()
                                                     else "") + ".\n  Likely cause: BuildKit's worker wrote it "
                              "elsewhere (another namespace or containerd), or a --platform other than this machine's "
                              "was exported; see `nerdctl-doctor --only buildkit`.\n")
@@ -117,7 +119,9 @@ def _build(args, host, ref: str, cmd: list[str], stdin_data: bytes | None) -> in
 
         ok, msg = load(host, cmd[: cmd.index("build")], ref)
         if msg:
-            sys.stderr.write(f"nerdctl-doctor: {msg}\n")
+            from ..evidence import clean
+
+            sys.stderr.write(f"nerdctl-doctor: {clean(msg)}\n")
         if not ok:
             return ExitCode.PROBLEMS
     return ExitCode.OK

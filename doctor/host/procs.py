@@ -218,8 +218,9 @@ def run(exe: str, argv: Sequence[str], env: Mapping[str, str], timeout: float | 
                 fds = []
                 for f in (proc.stdout, proc.stderr):
                     try:
-                        fds.append(f.fileno())
-                    except (AttributeError, ValueError, OSError):
+                        if f is not None:
+                            fds.append(f.fileno())
+                    except (ValueError, OSError):
                         pass
                 osapi.end_pipe_holders(fds)
                 for t in readers:

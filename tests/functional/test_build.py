@@ -287,3 +287,22 @@ def test_sigint_during_the_preflight_exits_130_and_leaves_nothing_running(sandbo
     out, err = p.communicate(timeout=30)
     assert p.returncode == 130 and b"Traceback" not in err, err
     assert not [a for a in sandbox.calls("nerdctl") if "build" in a]
+
+
+ESCAPES = "\x1b[2J \x1b]0;owned\x07 \x1b]52;c;ZXZpbA==\x07 \x9b31m"
+
+
+@pytest.mark.parametrize("where", ["preflight", "after the build"])
+def test_what_a_tool_prints_reaches_the_terminal_escaped(bhost, where):
+    """A screen clear, a title, an OSC 52 clipboard write, a C1 CSI printed by a tool: build's own diagnosis on
+    stderr shows them escaped, never as control sequences (nerdctl's own build output passes through as it is)."""
+    if where == "preflight":  # buildctl cannot say its version: the preflight stops the build and explains
+        bhost.script("buildctl", f"printf '%s\\n' 'err {ESCAPES}' >&2; exit 1\n")
+        cp = bhost.doctor("build", "--mode", "rootful", "--ref", "x:1", str(bhost.ctx))
+    else:  # nerdctl fails with a known message: the build is explained after the fact
+        bhost.script("nerdctl", "echo 'no buildkit host is available' >&2; exit 1\n")
+        bhost.script("buildctl", f"printf '%s\\n' 'err {ESCAPES}' >&2; exit 1\n")
+        cp = bhost.doctor("build", "--no-preflight", "--mode", "rootful", "--ref", "x:1", str(bhost.ctx))
+    assert cp.returncode == 1 and "buildkit.buildctl" in cp.stderr, cp.stderr
+    assert not any(c in cp.stderr for c in "\x1b\x07\x9b"), repr(cp.stderr[-400:])
+    assert "\\x1b]52;c;ZXZpbA==\\x07" in cp.stderr  # shown, escaped

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -152,6 +153,55 @@ def test_fix_apply_never_writes_through_a_hostile_file(oci_rootful, kind):
         after = os.lstat(path)
         assert (stat.S_IFMT(after.st_mode), after.st_ino) == (stat.S_IFMT(before.st_mode), before.st_ino)
     assert not list(path.parent.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def in_private_mounts(sb, setup: str, after: str, *args: str) -> subprocess.CompletedProcess:
+    """``nerdctl-doctor ARGS`` in a private mount namespace (unshare -m: nothing outside sees its mounts) between
+    two shell snippets, ``setup`` and ``after`` (which sees the doctor's exit code as $rc), with $D the directory of
+    /etc/buildkit/buildkitd.toml under the sandbox's root."""
+    from harness import IN_CI
+
+    why = "needs root for unshare -m" if os.geteuid() != 0 else None if shutil.which("unshare") else "needs unshare"
+    if why:
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {why}")
+        pytest.skip(why)
+    d = str(sb.path("/etc/buildkit"))
+    script = f'set -e; {setup}; set +e; "$@"; rc=$?; {after}'
+    return subprocess.run(["unshare", "-m", "/bin/sh", "-c", script, "sh", *doctor_argv(), *args],
+                          env={**sb.env, "D": d, "PATH": sb.env["PATH"] + ":/usr/bin:/bin"}, capture_output=True,
+                          text=True, timeout=120, cwd=str(sb.base))
+
+
+FILL = ('cp "$D/buildkitd.toml" "$D/../keep"; mount -t tmpfs -o size=16k tmpfs "$D"; '
+        'cp "$D/../keep" "$D/buildkitd.toml"; dd if=/dev/zero of="$D/filler" bs=1k 2>/dev/null || true')
+SPACE = {"read-only": ('mount --bind "$D" "$D"; mount -o remount,bind,ro "$D"', "read-only file system"),
+         "full": (FILL, "no space left on the file system"),
+         "room for the backup only": (FILL + '; truncate -s -4096 "$D/filler"', "no space left on the file system"),
+         # a hard-linked file is rewritten in place (its other name must see the change): the space is claimed
+         # before its content is touched
+         "in place, room for the backup only": (FILL + '; ln "$D/buildkitd.toml" "$D/other-name"; '
+                                                'truncate -s -4096 "$D/filler"', "no space left on the file system"),
+         }
+PADDED = "#" * 4049 + "\n"  # with the text below, one page of file system; the fix's lines make it two
+
+
+@pytest.mark.parametrize("case", sorted(SPACE))
+def test_an_edit_on_a_read_only_or_full_file_system_changes_nothing_and_leaves_nothing(oci_rootful, case):
+    setup, said = SPACE[case]
+    original = (PADDED if "in place" in case else "") + "# ours\n[worker.oci]\n  enabled = true\n"
+    toml = oci_rootful.write("/etc/buildkit/buildkitd.toml", original)
+    after = ('echo "rc: $rc"; echo "files: $(ls -A "$D" | tr "\\n" " ")"; '
+             'echo "content: $(tr "\\n" "|" < "$D/buildkitd.toml")"')
+    cp = in_private_mounts(oci_rootful, setup, after, "fix", "buildkit.configure-containerd-worker", "--yes",
+                           "--mode", "rootful")
+    out = cp.stdout + cp.stderr
+    assert "rc: 1" in out and said in out and "Traceback" not in out, out[-1500:]
+    assert "content: " + original.replace("\n", "|") in out, out[-800:]  # unchanged, inside the namespace
+    assert ".bak" not in out.split("files:")[-1].split("\n")[0], out[-800:]  # no backup left behind
+    undo = oci_rootful.doctor("fix", "--undo", "--yes", timeout=60)
+    assert "no applied fix to undo" in undo.stderr, undo.stdout + undo.stderr  # nothing journaled either
+    assert toml.read_text() == original
 
 
 KILLED_AT = """
