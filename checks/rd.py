@@ -52,7 +52,9 @@ def running(host: Host, deps: Deps) -> Result:
         return Result.fail(f"{rd(host).why_no_vm()}: Rancher Desktop cannot be queried", evidence=ev,
                            action="reinstall Rancher Desktop")
     if out.kind == "timeout":  # a hung rdctl or wsl.exe says nothing about whether the app runs
-        return Result.error(f"`{' '.join(out.argv[1:3])}` did not answer within {host.timeout:g}s", evidence=ev,
+        tool = out.argv[0].replace("\\", "/").rsplit("/", 1)[-1]  # the program's name, a Windows path's too
+        return Result.error(f"`{' '.join([tool, *out.argv[1:3]])}` did not answer within {host.timeout:g}s",
+                            evidence=ev,
                             action="check Rancher Desktop (restart it if it hangs), then run the doctor again")
     if ok:
         how = (f"the {rd(host).distro()} WSL distro runs and its init is up" if host.windows else "rdctl answers")
