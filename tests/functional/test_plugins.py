@@ -154,11 +154,26 @@ def evidence(host, deps):
         shared = [shared, shared]  # 2**60 paths: exponential sharing
     return Result.warn("odd evidence \\udcff", evidence={"loop": loop, "shared": shared, "lone": "\\ud800"})
 
+class Custom(BaseException):
+    pass
+
+@check("hostile.exit", title="raises SystemExit(0)")
+def exits(host, deps):
+    raise SystemExit(0)
+
+@check("hostile.generator-exit", title="raises GeneratorExit")
+def generator_exit(host, deps):
+    raise GeneratorExit
+
+@check("hostile.base", title="raises a BaseException of its own")
+def base(host, deps):
+    raise Custom("mine")
+
 def endless():
     while True:
         yield interrupt
 
-CHECKS = [fd1, interrupt, evidence]
+CHECKS = [fd1, interrupt, exits, generator_exit, base, evidence]
 """
 
 
@@ -175,7 +190,10 @@ def test_hostile_plugins_keep_the_document_valid_and_the_run_bounded(sandbox):
     assert "junk" in cp.stderr
     by = {c["id"]: c for c in doc["checks"]}
     assert by["nerdctl.installed"]["source"] if "source" in by["nerdctl.installed"] else True
-    assert by["hostile.interrupt"]["status"] == "error" and "KeyboardInterrupt" in by["hostile.interrupt"]["summary"]
+    for cid, name in (("hostile.interrupt", "KeyboardInterrupt"), ("hostile.exit", "SystemExit"),
+                      ("hostile.generator-exit", "GeneratorExit"), ("hostile.base", "Custom")):
+        assert by[cid]["status"] == "error" and name in by[cid]["summary"], by[cid]
+    assert doc["exit_code"] == cp.returncode == 1  # a check's SystemExit(0) does not end the run with 0
     ev = by["hostile.evidence"]["evidence"]
     assert ev["loop"]["self"] == "(contains itself)"
     assert by["plugin.endless"]["status"] == "error" and "more than" in by["plugin.endless"]["summary"]
