@@ -110,39 +110,47 @@ def _items(obj: Any) -> Iterable[Any]:
     return out
 
 
-def _load(ep: EntryPoint, timeout: float) -> list[Any]:
-    """Import an entry point in a daemon thread, so that a hanging import costs at most ``timeout``."""
-    box: dict[str, Any] = {}
+class _Loading:
+    """A plugin's import running in a daemon thread: every plugin starts importing at once and all share one
+    deadline, so that several hanging imports cost at most one --timeout together."""
 
-    def work() -> None:
+    def __init__(self, ep: EntryPoint) -> None:
+        import threading  # plugins only: the built-in checks load without a thread
+
+        self.ep = ep
+        self.box: dict[str, Any] = {}
+        self.thread = threading.Thread(target=self._work, name=f"load:{ep.name}", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
         try:
-            box["items"] = _items(ep.load())
+            self.box["items"] = _items(self.ep.load())
         except Exception as exc:  # noqa: BLE001 - a broken plugin is a diagnosis
-            box["error"] = exc
+            self.box["error"] = exc
         except SystemExit as exc:  # a plugin calling sys.exit() at import is broken, not the end of the run
-            box["error"] = RuntimeError(f"sys.exit({exc.code}) at import")
+            self.box["error"] = RuntimeError(f"sys.exit({exc.code}) at import")
         except BaseException as exc:  # KeyboardInterrupt raised by a plugin itself (this thread gets no signal)
-            box["error"] = RuntimeError(f"{type(exc).__name__} at import")
+            self.box["error"] = RuntimeError(f"{type(exc).__name__} at import")
 
-    import threading  # plugins only: the built-in checks load without a thread
-
-    t = threading.Thread(target=work, name=f"load:{ep.name}", daemon=True)
-    t.start()
-    deadline = time.monotonic() + timeout
-    while t.is_alive() and time.monotonic() < deadline:  # in slices: signals are acted on meanwhile
-        t.join(min(0.2, max(0.0, deadline - time.monotonic())))
-    if t.is_alive():
-        raise TimeoutError(f"did not finish importing within {timeout:g}s")
-    if "error" in box:
-        raise box["error"]
-    return box["items"]
+    def result(self, deadline: float, timeout: float) -> list[Any]:
+        t = self.thread
+        while t.is_alive() and time.monotonic() < deadline:  # in slices: signals are acted on meanwhile
+            t.join(min(0.2, max(0.0, deadline - time.monotonic())))
+        if t.is_alive():
+            raise TimeoutError(f"did not finish importing within {timeout:g}s")
+        if "error" in self.box:
+            raise self.box["error"]
+        return self.box["items"]
 
 
 def load_checks(timeout: float = 5.0) -> list[Check]:
     """Every registered check: built-ins first (in their own order), then plugins by entry-point name."""
     checks: list[Check] = []
     ids: set[str] = set()
-    for ep in entry_points():
+    eps = entry_points()
+    deadline = time.monotonic() + timeout
+    loading = {id(ep): _Loading(ep) for ep in eps if ep.name != BUILTIN}  # all at once, one deadline
+    for ep in eps:
         if ep.name == BUILTIN and not ours(ep):
             reserved = _broken(ep, f"comes from {ep.dist}: the name `{BUILTIN}` is nerdctl-doctor's own")
             reserved = Check(f"plugin.{ep.dist.split('-')[0]}", "plugin", reserved.title, reserved.func, source=ep.dist)
@@ -151,7 +159,7 @@ def load_checks(timeout: float = 5.0) -> list[Check]:
                 checks.append(reserved)
             continue
         try:
-            loaded = _load(ep, timeout) if ep.name != BUILTIN else _items(ep.load())
+            loaded = loading[id(ep)].result(deadline, timeout) if ep.name != BUILTIN else _items(ep.load())
             for c in loaded:
                 if not isinstance(c, Check):
                     raise TypeError(f"{c!r} is not a nerdctl_doctor Check")

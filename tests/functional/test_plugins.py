@@ -202,3 +202,20 @@ def test_hostile_plugins_keep_the_document_valid_and_the_run_bounded(sandbox):
     assert "nerdctl.installed" in by  # the built-in checks still run, from nerdctl-doctor's own entry point
     cp = sandbox.doctor("--list-checks", "--json", timeout=60)
     assert cp.returncode == 0 and json.loads(cp.stdout)["checks"][0]["source"] == "builtin"
+
+
+def test_several_hanging_plugin_imports_cost_one_timeout_together(sandbox):
+    """Three plugins whose import never finishes: they import at the same time under one deadline, so the run
+    ends within --timeout + 1 s (one at a time they would take three timeouts); each is one error check."""
+    import time
+
+    for n in range(3):
+        make_plugin(sandbox, f"stuck{n}", "import time\ntime.sleep(300)\nCHECKS = []\n", {f"stuck{n}": f"stuck{n}"})
+        sandbox.env["PYTHONPATH"] = str(sandbox.base / "site")
+    t0 = time.monotonic()
+    cp = sandbox.doctor("--json", "--mode", "rootful", "--timeout", "2", timeout=60)
+    elapsed = time.monotonic() - t0
+    doc = validate(json.loads(cp.stdout))
+    stuck = [c for c in doc["checks"] if c["id"].startswith("plugin.stuck")]
+    assert len(stuck) == 3 and all(c["status"] == "error" and "2s" in c["summary"] for c in stuck), stuck
+    assert elapsed < 2 + 1 + 1.5, elapsed  # three timeouts one after another would be 6 s
