@@ -69,9 +69,15 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     from ..diagnosis import diagnose
 
     if args.json:
+        def prepare(ev: object, done: list[bool] = []) -> None:
+            """The document's modules (json among them) load while the first probes run, not after the last."""
+            if not done:
+                done.append(True)
+                from .. import documents  # noqa: F401
+
+        diag = diagnose(checks, host, strict=args.strict, on_event=prepare)
         from ..documents import dump_json, report_document
 
-        diag = diagnose(checks, host, strict=args.strict)
         dump_json(report_document(diag), out)
         return diag.exit_code
     from ..text import TextReport
