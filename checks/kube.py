@@ -30,9 +30,9 @@ def kubeadm_endpoint(host) -> str | None:
                 v = tok.split("=", 1)[1]
                 return v[len("unix://"):] if v.startswith("unix://") else v
     try:
-        import yaml
+        from ..fileops import load_yaml
 
-        data = yaml.safe_load(host.read_text("/var/lib/kubelet/config.yaml")) or {}
+        data = load_yaml(host.read_text("/var/lib/kubelet/config.yaml")) or {}
         v = data.get("containerRuntimeEndpoint") if isinstance(data, dict) else None
         if isinstance(v, str) and v:
             return v[len("unix://"):] if v.startswith("unix://") else v

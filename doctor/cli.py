@@ -18,12 +18,20 @@ if TYPE_CHECKING:
 COMMANDS = {"fix": "fix", "build": "build", "tilt-extension": "tilt_extension"}
 
 
+_ENDING: list[int] = []  # the signal that is ending this run, once one has arrived
+
+
 def _on_signal(signum: int, frame: Any) -> None:
     """SIGINT raises KeyboardInterrupt, the others Interrupted; a signal that lands while the main thread starts a
-    program waits until the program is tracked (host.procs.held), so that the ending reaches it."""
+    program waits until the program is tracked (host.procs.held), so that the ending reaches it. Once one has been
+    raised the run is ending: a second Ctrl-C or SIGTERM is ignored, so that it cannot interrupt the ending itself
+    (a program being ended, then forced, wherever the first one landed)."""
     procs = sys.modules.get(__package__ + ".host.procs")
     if procs is not None and procs.held(signum):
         return
+    if _ENDING:
+        return
+    _ENDING.append(signum)
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     raise Interrupted(signum)
@@ -98,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("(set NERDCTL_DOCTOR_DEBUG=1 to see the traceback)", file=sys.stderr)
         code = ExitCode.INTERNAL
     finally:
+        _ENDING.clear()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         procs = sys.modules.get(__package__ + ".host.procs")

@@ -14,4 +14,11 @@ def entry() -> None:  # pragma: no cover - the console script (tests run it as i
         except (OSError, ValueError, AttributeError):
             pass
         code = 130  # ExitCode.INTERRUPTED, not imported: this module loads nothing before the try
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"):  # the run is over: a late signal must not turn the
+        try:                                                  # exit into a traceback or a death by signal
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        except (AttributeError, ValueError, OSError):
+            pass
     sys.exit(code)

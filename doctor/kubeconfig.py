@@ -33,13 +33,17 @@ def load_kubeconfig(host: Host) -> tuple[dict | None, list[str], str]:
             return None, read, str(exc)
         import yaml  # only once there is a kubeconfig to read
 
+        from .fileops import load_yaml
+
         try:
-            data = yaml.safe_load(text)
-        except RecursionError:
+            data = load_yaml(text)
+        except RecursionError:  # the pure-Python loader
             return None, read, f"{p} is nested too deeply to be a kubeconfig"
         except ValueError:  # an integer past Python's digit limit
             return None, read, f"{p} holds a number too large to be a kubeconfig's"
         except yaml.YAMLError as exc:
+            if "nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own limit
+                return None, read, f"{p} is nested too deeply to be a kubeconfig"
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             return None, read, f"{p} is malformed YAML{where}"

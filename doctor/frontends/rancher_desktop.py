@@ -324,9 +324,9 @@ def lima_yaml_mounts(host: "Host", path: str) -> list[str]:
     except HostFileError:
         return []
     try:
-        import yaml
+        from ..fileops import load_yaml
 
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except Exception:  # noqa: BLE001 - malformed or hostile YAML is simply no information
         return []
     out = []

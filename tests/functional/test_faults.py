@@ -688,6 +688,26 @@ def test_an_interrupted_build_ends_a_nerdctl_that_ignores_sigterm(sandbox):
     assert not alive(child)
 
 
+def test_a_second_signal_while_children_are_ended_changes_nothing(sandbox):
+    """Ctrl-C, then SIGTERM and another Ctrl-C while the doctor waits for a tool that ignores SIGTERM to end: the
+    ending is not interrupted (no traceback), the exit code is the first signal's, and the tool is ended."""
+    pidfile = sandbox.base / "nerdctl.pid"
+    sandbox.script("nerdctl", f"trap '' TERM; echo $$ > {pidfile}; while :; do /bin/sleep 1; done\n")
+    (sandbox.base / "ctx").mkdir()
+    (sandbox.base / "ctx" / "Dockerfile").write_text("FROM scratch\n")
+    p = spawn(sandbox, "build", "--no-preflight", "--ref", "app:1", str(sandbox.base / "ctx"))
+    wait_for(pidfile)
+    child = int(pidfile.read_text())
+    os.kill(p.pid, signal.SIGINT)
+    time.sleep(0.3)  # the doctor is now waiting (up to a second) for nerdctl, which ignores SIGTERM, to end
+    os.kill(p.pid, signal.SIGTERM)
+    os.kill(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 130 and b"Traceback" not in err and b"interrupted" in err, err
+    time.sleep(0.3)
+    assert not alive(child)
+
+
 def test_a_signal_the_kernel_hands_to_another_thread_still_ends_the_run_at_once(sandbox):
     """SIGTERM may be delivered to any thread (a probe's reader, say); the main thread must act on it within a
     fraction of a second, not when its current wait ends (here: a 60 s --timeout). Repeated, since which thread

@@ -201,3 +201,13 @@ def test_a_step_that_wants_its_own_consent_is_asked_once_and_declined_becomes_wh
     assert marker.read_text() == "1\n2\n"
     res = apply_fix(h, fix)  # --yes, the TUI: consent to the fix covers every step
     assert marker.read_text() == "1\n2\n1\n2\n"
+
+
+@pytest.mark.parametrize("depth,nested", [(20000, True), (500, False)])
+def test_a_deeply_nested_kubeconfig_is_said_to_be_so(tmp_path, depth, nested):
+    from nerdctl_doctor.kubeconfig import load_kubeconfig
+
+    h = host_over(tmp_path, {"~/.kube/config": "current-context: " + "[" * depth + "]" * depth + "\n"})
+    merged, _read, error = load_kubeconfig(h)
+    assert ("nested too deeply" in error) == nested, error
+    assert (merged is None) == nested
