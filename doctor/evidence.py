@@ -29,6 +29,20 @@ def clean(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+class Cleaned:
+    """A text stream for a person through which everything written is ``clean``: what a fix shows and streams (file
+    diffs, a step's output) may hold what a file or a tool put there."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(clean(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def evidence_lines(value: Any, indent: str = "") -> list[str]:
     """Aligned `key: value` lines; lists and nested maps indented beneath their key."""
     value = jsonable(value)

@@ -100,7 +100,7 @@ class TextReport:
             for f in r.fixes:
                 priv = " [privileged]" if f.privileged else ""
                 kind = "advice" if f.advice_only else "fix"
-                self._w(f"{PAD}{kind}: nerdctl-doctor fix {f.id} — {f.title}{priv}")
+                self._w(f"{PAD}{kind}: nerdctl-doctor fix {clean(f.id)} — {clean(f.title)}{priv}")
             if r.action and not r.fixes:
                 self._w(f"{PAD}do: {clean(r.action)}")
         if folded:

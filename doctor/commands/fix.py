@@ -68,9 +68,13 @@ def run(argv: Sequence[str]) -> int:
     from ..documents import dump_json, fix_document
     from ..fixes.render import describe_fix, describe_step
 
-    out = sys.stdout
+    from ..evidence import Cleaned
+
+    out: Any = sys.stdout
     if args.json:
         sys.stdout = sys.stderr  # nothing but the document on stdout, whatever a plugin prints
+    else:
+        out = Cleaned(out)  # diffs and a step's output show what files and tools hold, never as control sequences
     all_checks, checks = selected_checks(args)
     diag = diagnose(checks, host)
     offers = {f.id: (f, r) for f, r in diag.offered()}
@@ -106,7 +110,7 @@ def run(argv: Sequence[str]) -> int:
     from ..events import StepDone, StepOutput, StepStarted
     from ..fixes.apply import apply_fix
 
-    log = sys.stderr if args.json else out
+    log = Cleaned(sys.stderr) if args.json else out
 
     def on_event(ev: Any) -> None:
         if isinstance(ev, StepStarted):

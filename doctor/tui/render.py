@@ -95,10 +95,10 @@ def detail_text(run: CheckRun | None, check, host) -> Text:
 
         for f in r.fixes:
             for i, line in enumerate(describe_fix(host, f)):
-                t.append(("  " if i else "• ") + line + "\n", style="bold" if i == 0 else "")
+                t.append(("  " if i else "• ") + clean(line) + "\n", style="bold" if i == 0 else "")
     if r.action and not r.fixes:
         t.append("\nWhat to do: ", style="bold")
-        t.append(r.action + "\n")
+        t.append(clean(r.action) + "\n")
     if r.evidence:
         t.append("\nEvidence:\n", style="bold")
         t.append("\n".join(evidence_lines(r.evidence)) + "\n", style="dim")

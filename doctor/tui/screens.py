@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, RichLog, Static
 
 from ..events import Rechecked, StepOutput, StepStarted
+from ..evidence import clean
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,7 +61,7 @@ class ConfirmFix(ModalScreen[bool]):
                 style = "green"
             elif line.lstrip().startswith("-") and not line.lstrip().startswith("---"):
                 style = "red"
-            body.append(line + "\n", style=style)
+            body.append(clean(line) + "\n", style=style)
         advice = self.fix.advice_only
         with Vertical(id="dialog"):
             if advice:
@@ -124,7 +125,7 @@ class RunFix(ModalScreen[Any]):
             if isinstance(ev, StepStarted):
                 self.app.call_from_thread(self._log, describe_step(self.host, ev.step, ev.index)[0])
             elif isinstance(ev, StepOutput):
-                self.app.call_from_thread(self._log, "    " + ev.line)
+                self.app.call_from_thread(self._log, "    " + clean(ev.line))
             elif isinstance(ev, Rechecked):
                 r = ev.run
                 self.app.call_from_thread(self._log, f"re-check {r.check.id}: {r.result.status.value} — "

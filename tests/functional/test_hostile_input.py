@@ -217,3 +217,26 @@ def test_an_ascii_only_terminal_end_to_end(sandbox):
     cp = run("--json", "--mode", "rootful")
     assert cp.returncode == 1 and b"Traceback" not in cp.stderr
     json.loads(cp.stdout.decode("utf-8"))  # UTF-8, whatever the terminal
+
+
+ESCAPES = "\x1b[2J \x1b]0;owned\x07 \x1b]52;c;ZXZpbA==\x07 \x9b31m"
+
+
+def test_what_tools_print_reaches_a_person_escaped_in_the_report_and_a_fix(sandbox):
+    """A tool's screen clear, title, OSC 52 clipboard write and C1 CSI: the text report (with its evidence) and a
+    fix's streamed step output show them escaped, never as control sequences."""
+    sandbox.script("buildctl", f"printf '%s\\n' 'err {ESCAPES}' >&2; exit 1\n")
+    cp = sandbox.doctor("--plain", "-v", "--only", "buildkit.buildctl", "--mode", "rootful")
+    assert cp.returncode == 1 and "\\x1b]52;c;ZXZpbA==\\x07" in cp.stdout, cp.stdout
+    assert not any(c in cp.stdout + cp.stderr for c in "\x1b\x07\x9b"), repr(cp.stdout[-300:])
+    # a fix whose run step prints them (rootless: containerd-rootless-setuptool.sh installs the containerd worker)
+    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
+        sandbox.script(tool, "exit 0\n")
+    sandbox.install("buildctl")
+    sandbox.script("containerd-rootless-setuptool.sh", f"printf '%s\\n' 'step {ESCAPES}'; exit 0\n")
+    sandbox.start_buildkitd("--oci-worker=true", "--containerd-worker=false",
+                            addr=f"unix://{sandbox.xdg}/buildkit/buildkitd.sock")
+    cp = sandbox.doctor("fix", "buildkit.install-containerd-worker", "--yes", "--mode", "rootless", timeout=60)
+    out = cp.stdout + cp.stderr
+    assert "step \\x1b[2J" in out, out[-800:]
+    assert not any(c in out for c in "\x1b\x07\x9b"), repr(out[-400:])
