@@ -94,3 +94,15 @@ def kubeconfig(context: str, cluster: str) -> str:
     return (f"apiVersion: v1\nkind: Config\ncurrent-context: {context}\ncontexts:\n- name: {context}\n  context:\n"
             f"    cluster: {cluster}\n    user: u\nclusters:\n- name: {cluster}\n  cluster:\n"
             "    server: https://127.0.0.1:6443\nusers:\n- name: u\n  user: {}\n")
+
+
+def rootless_worker_step(sb, setuptool: str) -> str:
+    """The least a rootless host needs for `fix buildkit.install-containerd-worker` to be on offer and run its step:
+    the rootless prerequisites, buildctl, an OCI-worker buildkitd, and `containerd-rootless-setuptool.sh` running
+    ``setuptool`` (a shell body: what the step does)."""
+    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
+        sb.script(tool, "exit 0\n")
+    sb.install("buildctl")
+    sb.script("containerd-rootless-setuptool.sh", setuptool)
+    sb.start_buildkitd("--oci-worker=true", "--containerd-worker=false", addr=f"unix://{sb.xdg}/buildkit/buildkitd.sock")
+    return "rootless"

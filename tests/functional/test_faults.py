@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import scenarios
 from harness import REPO, as_user, doctor_argv, validate
 from test_plugins import make_plugin
 
@@ -494,6 +495,18 @@ def alive(pid: int) -> bool:
     return status.exists() and "State:\tZ" not in status.read_text()
 
 
+def building(sb, nerdctl: str) -> tuple[subprocess.Popen, int]:
+    """`nerdctl-doctor build` running a stand-in nerdctl whose shell body is ``nerdctl`` ({pidfile}: where it writes
+    its pid first): (the doctor, nerdctl's pid) once nerdctl runs."""
+    pidfile = sb.base / "nerdctl.pid"
+    sb.script("nerdctl", nerdctl.format(pidfile=pidfile))
+    (sb.base / "ctx").mkdir()
+    (sb.base / "ctx" / "Dockerfile").write_text("FROM scratch\n")
+    p = spawn(sb, "build", "--no-preflight", "--ref", "app:1", str(sb.base / "ctx"))
+    wait_for(pidfile)
+    return p, int(pidfile.read_text())
+
+
 SIGNALS = [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)]
 
 
@@ -515,12 +528,7 @@ def test_interrupted_diagnosis_ends_its_probes(sandbox, sig, code):
 @pytest.mark.parametrize("sig,code", SIGNALS, ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_interrupted_fix_step_ends_the_step(sandbox, sig, code):
     pidfile = sandbox.base / "step.pid"
-    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
-        sandbox.script(tool, "exit 0\n")
-    sandbox.install("buildctl")
-    sandbox.script("containerd-rootless-setuptool.sh", f'echo $$ > {pidfile}; exec /bin/sleep 300\n')
-    sandbox.start_buildkitd("--oci-worker=true", "--containerd-worker=false",
-                            addr=f"unix://{sandbox.xdg}/buildkit/buildkitd.sock")
+    scenarios.rootless_worker_step(sandbox, f'echo $$ > {pidfile}; exec /bin/sleep 300\n')
     p = spawn(sandbox, "fix", "buildkit.install-containerd-worker", "--yes", "--mode", "rootless")
     wait_for(pidfile)
     child = int(pidfile.read_text())
@@ -550,13 +558,8 @@ sys.exit(cli.main(sys.argv[3:]))
 @pytest.mark.parametrize("sig,code", SIGNALS, ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_signal_as_a_fix_step_starts_still_ends_it(sandbox, sig, code):
     pidfile = sandbox.base / "step.pid"
-    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
-        sandbox.script(tool, "exit 0\n")
-    sandbox.install("buildctl")
     # the step sleeps first: the signal reaches the doctor before it has written anything
-    sandbox.script("containerd-rootless-setuptool.sh", f'/bin/sleep 1; echo $$ > {pidfile}; exec /bin/sleep 300\n')
-    sandbox.start_buildkitd("--oci-worker=true", "--containerd-worker=false",
-                            addr=f"unix://{sandbox.xdg}/buildkit/buildkitd.sock")
+    scenarios.rootless_worker_step(sandbox, f'/bin/sleep 1; echo $$ > {pidfile}; exec /bin/sleep 300\n')
     p = subprocess.Popen([sys.executable, "-c", AT_START, str(int(sig)), "containerd-rootless-setuptool.sh",
                           "fix", "buildkit.install-containerd-worker", "--yes", "--mode", "rootless"],
                          env=sandbox.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(sandbox.base),
@@ -588,13 +591,7 @@ entry()
 
 @pytest.mark.parametrize("sig,code", SIGNALS, ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_interrupted_build_ends_nerdctl(sandbox, sig, code):
-    pidfile = sandbox.base / "nerdctl.pid"
-    sandbox.script("nerdctl", f'echo $$ > {pidfile}; exec /bin/sleep 300\n')
-    (sandbox.base / "ctx").mkdir()
-    (sandbox.base / "ctx" / "Dockerfile").write_text("FROM scratch\n")
-    p = spawn(sandbox, "build", "--no-preflight", "--ref", "app:1", str(sandbox.base / "ctx"))
-    wait_for(pidfile)
-    child = int(pidfile.read_text())
+    p, child = building(sandbox, 'echo $$ > {pidfile}; exec /bin/sleep 300\n')
     os.kill(p.pid, sig)
     out, err = p.communicate(timeout=20)
     assert p.returncode == code, err
@@ -672,13 +669,7 @@ def test_unreadable_files_are_named_as_nobody(sandbox, name):
 def test_an_interrupted_build_ends_a_nerdctl_that_ignores_sigterm(sandbox):
     """A tool that ignores SIGTERM is ended all the same (forced after a second): the doctor exits 130 at once-ish
     and leaves nothing running."""
-    pidfile = sandbox.base / "nerdctl.pid"
-    sandbox.script("nerdctl", f"trap '' TERM; echo $$ > {pidfile}; while :; do /bin/sleep 1; done\n")
-    (sandbox.base / "ctx").mkdir()
-    (sandbox.base / "ctx" / "Dockerfile").write_text("FROM scratch\n")
-    p = spawn(sandbox, "build", "--no-preflight", "--ref", "app:1", str(sandbox.base / "ctx"))
-    wait_for(pidfile)
-    child = int(pidfile.read_text())
+    p, child = building(sandbox, "trap '' TERM; echo $$ > {pidfile}; while :; do /bin/sleep 1; done\n")
     t0 = time.monotonic()
     os.kill(p.pid, signal.SIGINT)
     out, err = p.communicate(timeout=20)
@@ -691,13 +682,7 @@ def test_an_interrupted_build_ends_a_nerdctl_that_ignores_sigterm(sandbox):
 def test_a_second_signal_while_children_are_ended_changes_nothing(sandbox):
     """Ctrl-C, then SIGTERM and another Ctrl-C while the doctor waits for a tool that ignores SIGTERM to end: the
     ending is not interrupted (no traceback), the exit code is the first signal's, and the tool is ended."""
-    pidfile = sandbox.base / "nerdctl.pid"
-    sandbox.script("nerdctl", f"trap '' TERM; echo $$ > {pidfile}; while :; do /bin/sleep 1; done\n")
-    (sandbox.base / "ctx").mkdir()
-    (sandbox.base / "ctx" / "Dockerfile").write_text("FROM scratch\n")
-    p = spawn(sandbox, "build", "--no-preflight", "--ref", "app:1", str(sandbox.base / "ctx"))
-    wait_for(pidfile)
-    child = int(pidfile.read_text())
+    p, child = building(sandbox, "trap '' TERM; echo $$ > {pidfile}; while :; do /bin/sleep 1; done\n")
     os.kill(p.pid, signal.SIGINT)
     time.sleep(0.3)  # the doctor is now waiting (up to a second) for nerdctl, which ignores SIGTERM, to end
     os.kill(p.pid, signal.SIGTERM)

@@ -230,12 +230,9 @@ def test_what_tools_print_reaches_a_person_escaped_in_the_report_and_a_fix(sandb
     assert cp.returncode == 1 and "\\x1b]52;c;ZXZpbA==\\x07" in cp.stdout, cp.stdout
     assert not any(c in cp.stdout + cp.stderr for c in "\x1b\x07\x9b"), repr(cp.stdout[-300:])
     # a fix whose run step prints them (rootless: containerd-rootless-setuptool.sh installs the containerd worker)
-    for tool in ("rootlesskit", "nsenter", "newuidmap", "newgidmap", "slirp4netns", "containerd-rootless.sh"):
-        sandbox.script(tool, "exit 0\n")
-    sandbox.install("buildctl")
-    sandbox.script("containerd-rootless-setuptool.sh", f"printf '%s\\n' 'step {ESCAPES}'; exit 0\n")
-    sandbox.start_buildkitd("--oci-worker=true", "--containerd-worker=false",
-                            addr=f"unix://{sandbox.xdg}/buildkit/buildkitd.sock")
+    import scenarios
+
+    scenarios.rootless_worker_step(sandbox, f"printf '%s\\n' 'step {ESCAPES}'; exit 0\n")
     cp = sandbox.doctor("fix", "buildkit.install-containerd-worker", "--yes", "--mode", "rootless", timeout=60)
     out = cp.stdout + cp.stderr
     assert "step \\x1b[2J" in out, out[-800:]
