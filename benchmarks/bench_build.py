@@ -81,6 +81,32 @@ def measure(args, python: str, doctor_cmd: list[str]) -> int:
             ok &= good
             print(f"{name}: overhead {over * 1000:.0f} ms = {ratio:.1f}x interpreter start (budget {budget}x): "
                   f"{'ok' if good else 'OVER BUDGET'}")
+        # the preflight's probes: the longest chain of its checks' durations, from the diagnosis of the same checks
+        # (each stand-in is a Python script: about an interpreter start or two, where the real tools are Go binaries)
+        import json
+
+        from nerdctl_doctor.build.preflight import PREFLIGHT_IDS
+        from nerdctl_doctor.registry import load_checks
+
+        requires = {c.id: c.requires for c in load_checks()}
+        chains = []
+        for _ in range(args.runs):
+            cp = subprocess.run([*doctor_cmd, "--json", "--mode", "rootful", "--only", ",".join(PREFLIGHT_IDS)],
+                                env=env, cwd=str(sb.base), capture_output=True, text=True)
+            dur = {c["id"]: c["duration_ms"] / 1000 for c in json.loads(cp.stdout)["checks"]}
+            finish: dict[str, float] = {}
+
+            def done(cid: str) -> float:
+                if cid not in finish:
+                    finish[cid] = dur.get(cid, 0.0) + max((done(r) for r in requires.get(cid, ()) if r in dur),
+                                                          default=0.0)
+                return finish[cid]
+
+            chains.append(max(done(c) for c in dur))
+        chain = statistics.median(chains)
+        cold_own = statistics.median(t["cold"]) - chain
+        print(f"    first build: of its overhead, the preflight's probes' longest chain {chain * 1000:.0f} ms "
+              f"= {chain / base:.1f}x; the rest {cold_own * 1000:.0f} ms = {cold_own / base:.1f}x")
         own = statistics.median(t["cached"]) - floor
         print(f"    floor of the cached path: the interpreter plus the {len(mods)} standard-library modules it imports "
               f"= {floor * 1000:.0f} ms = {floor / base:.1f}x; the doctor's own share of the cached overhead above it "
