@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from harness import Containerd, Sandbox  # noqa: E402
-from wheelenv import floor_argv, run, stdlib_modules  # noqa: E402
+from wheelenv import floor_argv, probes_chain, run, stdlib_modules  # noqa: E402
 
 
 def timed(argv, env=None, runs=10) -> list[float]:
@@ -162,26 +162,8 @@ def measure(args, python: str, doctor: list[str]) -> int:
         bad = [f"{c['id']}={c['status']}" for c in doc["checks"] if c["status"] in ("fail", "error", "warn")]
         if bad:
             print(f"  (not fully healthy: {', '.join(bad)})")
-        # the probes' share of a run: the longest chain of prerequisites in it (checks run concurrently, each after
-        # its own), from the durations that run reports
-        from nerdctl_doctor.registry import load_checks
-
-        requires = {c.id: c.requires for c in load_checks()}
-
-        def chain(stdout: str) -> float:
-            dur = {c["id"]: c["duration_ms"] / 1000 for c in json.loads(stdout)["checks"]}
-            finish: dict[str, float] = {}
-
-            def done(cid: str) -> float:
-                if cid not in finish:
-                    finish[cid] = dur.get(cid, 0.0) + max((done(r) for r in requires.get(cid, ()) if r in dur),
-                                                          default=0.0)
-                return finish[cid]
-
-            return max(done(c) for c in dur)
-
         budget("nerdctl-doctor --json, healthy host: the doctor's own work (each run minus its probes' chain)",
-               ["--json", "--mode", "rootful"], env, 3, minus=chain)
+               ["--json", "--mode", "rootful"], env, 3, minus=probes_chain)
 
         # one hung socket, as the first BuildKit candidate
         sb.hung_socket("/run/buildkit-default/buildkitd.sock")

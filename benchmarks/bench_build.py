@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from harness import Sandbox  # noqa: E402
-from wheelenv import floor_argv, run, stdlib_modules  # noqa: E402
+from wheelenv import floor_argv, probes_chain, run, stdlib_modules  # noqa: E402
 
 UUID = "0f6e1c58-5a43-4c45-9c8a-3a3e6c0a4a11"
 
@@ -83,26 +83,11 @@ def measure(args, python: str, doctor_cmd: list[str]) -> int:
                   f"{'ok' if good else 'OVER BUDGET'}")
         # the preflight's probes: the longest chain of its checks' durations, from the diagnosis of the same checks
         # (each stand-in is a Python script: about an interpreter start or two, where the real tools are Go binaries)
-        import json
-
         from nerdctl_doctor.build.preflight import PREFLIGHT_IDS
-        from nerdctl_doctor.registry import load_checks
 
-        requires = {c.id: c.requires for c in load_checks()}
-        chains = []
-        for _ in range(args.runs):
-            cp = subprocess.run([*doctor_cmd, "--json", "--mode", "rootful", "--only", ",".join(PREFLIGHT_IDS)],
-                                env=env, cwd=str(sb.base), capture_output=True, text=True)
-            dur = {c["id"]: c["duration_ms"] / 1000 for c in json.loads(cp.stdout)["checks"]}
-            finish: dict[str, float] = {}
-
-            def done(cid: str) -> float:
-                if cid not in finish:
-                    finish[cid] = dur.get(cid, 0.0) + max((done(r) for r in requires.get(cid, ()) if r in dur),
-                                                          default=0.0)
-                return finish[cid]
-
-            chains.append(max(done(c) for c in dur))
+        chains = [probes_chain(subprocess.run([*doctor_cmd, "--json", "--mode", "rootful", "--only",
+                                               ",".join(PREFLIGHT_IDS)], env=env, cwd=str(sb.base),
+                                              capture_output=True, text=True).stdout) for _ in range(args.runs)]
         chain = statistics.median(chains)
         cold_own = statistics.median(t["cold"]) - chain
         print(f"    first build: of its overhead, the preflight's probes' longest chain {chain * 1000:.0f} ms "

@@ -114,4 +114,23 @@ def floor_argv(python: str, modules: list[str]) -> list[str]:
     return [python, "-c", "import " + ", ".join(modules) if modules else "pass"]
 
 
-__all__ = ["floor_argv", "stdlib_modules", "add_option", "env_without_bytecode_flag", "installation", "os", "remove", "run"]
+def probes_chain(document: str) -> float:
+    """Seconds of a run that were its probes: the longest chain of prerequisites in its --json document (checks run
+    concurrently, each after its own), from the durations the document reports."""
+    import json
+
+    from nerdctl_doctor.registry import load_checks
+
+    requires = {c.id: c.requires for c in load_checks()}
+    dur = {c["id"]: c["duration_ms"] / 1000 for c in json.loads(document)["checks"]}
+    finish: dict[str, float] = {}
+
+    def done(cid: str) -> float:
+        if cid not in finish:
+            finish[cid] = dur.get(cid, 0.0) + max((done(r) for r in requires.get(cid, ()) if r in dur), default=0.0)
+        return finish[cid]
+
+    return max(done(c) for c in dur)
+
+
+__all__ = ["floor_argv", "probes_chain", "stdlib_modules", "add_option", "env_without_bytecode_flag", "installation", "os", "remove", "run"]

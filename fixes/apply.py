@@ -28,7 +28,7 @@ STEP_TIMEOUT = 600.0
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost (mypy honours this name)
 
 if TYPE_CHECKING:
-    from typing import Callable, Sequence
+    from typing import Any, Callable, Sequence
     from ..events import FixEvent
 
     OnEvent = Callable[[FixEvent], None]
@@ -79,9 +79,22 @@ def run_argv(host, step: RunStep) -> tuple[list[str], dict]:
     if step.privileged and host.euid != 0:
         # sudo resets the environment: pass it through `env K=V`. Off a terminal sudo must not wait for a
         # password nobody can type: -n makes it fail at once and say so.
-        sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
-        return [*sudo, "env", *[f"{k}={v}" for k, v in env.items()], *argv], {}
+        return [*sudo_prefix(), "env", *[f"{k}={v}" for k, v in env.items()], *argv], {}
     return argv, env
+
+
+def sudo_prefix() -> list[str]:
+    """`sudo`, or off a terminal `sudo -n`, which fails at once instead of waiting for a password nobody can type."""
+    return ["sudo"] if _on_terminal() else ["sudo", "-n"]
+
+
+def root_write(host, target: str, content: str | None, expected_sha: str | None, backup: str | None = None) -> Any:
+    """fixes/rootwrite.py run as root through sudo (see its command); the run's Outcome. What happened is judged
+    from the file afterwards, not from what it printed."""
+    from .rootwrite import command
+
+    return host.run_streaming([*sudo_prefix(), *command(target, content, expected_sha, backup)], lambda line: None,
+                              timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
 
 
 def _on_terminal() -> bool:
@@ -364,8 +377,6 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
               edits: "Journal") -> StepReport:
     """A privileged edit by a non-root user: the new content goes through sudo to fixes/rootwrite.py, which checks
     the file is still the one consented to, backs it up and writes it atomically as root."""
-    from .rootwrite import command
-
     data = new.encode()
     backup = None if old_bytes is None else backup_name(resolved)
     try:  # the journal first, naming the backup root will make: an edit that cannot be undone is not made
@@ -379,10 +390,7 @@ def sudo_edit(host, step: EditStep, resolved: str, old_bytes: bytes | None, old:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
-        sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
-        lines: list[str] = []
-        out = host.run_streaming([*sudo, *command(resolved, tmp, sha256(old_bytes), backup)], lines.append,
-                                 timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
+        out = root_write(host, resolved, tmp, sha256(old_bytes), backup)
     finally:
         os.unlink(tmp)
     if sha256(_raw(resolved)) != sha256(data):  # what the file holds now decides, not what sudo printed
@@ -567,11 +575,7 @@ def undo(host, force: bool = False, dry_run: bool = False) -> tuple[bool, list[s
                         "restore")
             continue
         if e.get("backup") and e.get("privileged") and host.euid != 0 and not os.access(os.path.dirname(p), os.W_OK):
-            from .rootwrite import command
-
-            sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
-            out = host.run_streaming([*sudo, *command(p, e["backup"], e.get("written_sha256"))], lambda line: None,
-                                     timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
+            out = root_write(host, p, e["backup"], e.get("written_sha256"))
             if not out.ok:
                 return False, msgs + [f"sudo could not restore {e['path']}: {out.describe()}"]
             msgs.append(f"restored {e['path']} from {e['backup']} (through sudo)")
@@ -580,11 +584,7 @@ def undo(host, force: bool = False, dry_run: bool = False) -> tuple[bool, list[s
             atomic_write(p, data, like=e["backup"])
             msgs.append(f"restored {e['path']} from {e['backup']}")
         elif e.get("privileged") and host.euid != 0 and not os.access(os.path.dirname(p), os.W_OK):
-            from .rootwrite import command
-
-            sudo = ["sudo"] if _on_terminal() else ["sudo", "-n"]
-            out = host.run_streaming([*sudo, *command(p, None, e.get("written_sha256"))], lambda line: None,
-                                     timeout=STEP_TIMEOUT, inherit_terminal=_on_terminal())
+            out = root_write(host, p, None, e.get("written_sha256"))
             if not out.ok:
                 return False, msgs + [f"sudo could not remove {e['path']}: {out.describe()}"]
             msgs.append(f"removed {e['path']}, which the fix had created (through sudo)")

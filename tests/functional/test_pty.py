@@ -181,7 +181,7 @@ KILLED_AT = """
 import os, signal, sys
 when = sys.argv.pop(1)
 def hook(frame, event, arg):
-    if frame.f_code.co_name == "run_streaming" and frame.f_back and frame.f_back.f_code.co_name == "sudo_edit" \\
+    if frame.f_code.co_name == "run_streaming" and frame.f_back and frame.f_back.f_code.co_name == "root_write" \\
             and event == when:
         os.kill(os.getpid(), signal.SIGKILL)
 sys.setprofile(hook)
